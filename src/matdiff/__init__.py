@@ -1,0 +1,1 @@
+"""matdiff: derivatives of matrix expressions, as a textbook prints them."""
