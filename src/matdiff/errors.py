@@ -77,3 +77,9 @@ class EvaluationError(MatdiffError):
     """A numeric evaluation failed (missing value, wrong array shape, undefined point)."""
 
     kind = "evaluation error"
+
+
+class OptionError(MatdiffError):
+    """An argument of the API or CLI has a value outside its valid set."""
+
+    kind = "invalid option"

@@ -1,0 +1,7 @@
+"""``python -m matdiff``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

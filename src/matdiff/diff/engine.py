@@ -1,0 +1,97 @@
+"""The differentiation pipeline: differential, then transpose into ``df = tr(G' dX)``.
+
+1. :func:`differential` applies the rule of every op (:mod:`.differentials`) bottom-up
+   over the DAG, seeding the variable ``X`` with its differential ``dX``; the result is
+   an expression linear in ``dX``.
+2. :func:`transpose_linear` runs reverse accumulation over that linear expression with
+   the adjoint rules (:mod:`.transpose`): starting from cotangent ``1`` at a scalar
+   ``df`` it yields ``G`` with ``df = <G, dX> = tr(G' dX)`` — seed 001's identification,
+   and, for a vector variable, ``df = G' dx``.
+
+Both steps are pure and work on interned nodes; simplification is the caller's job
+(the API runs ``simplify`` on the results), so this package needs no sibling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import UnsupportedError
+from ..ir import build as b
+from ..ir.nodes import Node
+from ..ir.ops import OPS
+from .differentials import DIFFERENTIALS
+from .transpose import TRANSPOSES
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """The raw (unsimplified) pieces of a scalar's gradient.
+
+    ``df`` is the differential (linear in ``dx``, or ``None`` when ``f`` does not depend
+    on the variable) and ``gradient`` the ``G`` of ``df = tr(G' dX)``.
+    """
+
+    variable: Node
+    dx: Node
+    df: Node | None
+    gradient: Node
+
+
+def differential(expr: Node, variable: Node) -> Node | None:
+    """``d expr`` with respect to ``variable`` (a ``var`` node); ``None`` if it is zero."""
+    if variable.op != "var":
+        raise ValueError("can only differentiate with respect to a variable")
+    dx = b.differential(variable.attrs[0], variable.shape)
+    memo: dict[Node, Node | None] = {}
+    for node in expr.walk():  # children before parents
+        if node is variable:
+            memo[node] = dx
+        elif node.is_leaf:
+            memo[node] = None
+        else:
+            dargs = [memo[a] for a in node.args]
+            memo[node] = (None if all(d is None for d in dargs)
+                          else DIFFERENTIALS[node.op](node, dargs))
+    return memo[expr]
+
+
+def transpose_linear(df: Node, dx: Node) -> Node:
+    """The ``G`` with ``df = <G, dx>`` for a scalar ``df`` linear in ``dx``.
+
+    Reverse accumulation: nodes are visited parents-first, each passing its summed
+    cotangent to the operands that depend on ``dx`` through the op's adjoint rule.
+    """
+    if not df.shape.is_scalar:
+        raise ValueError("transpose_linear needs a scalar differential")
+    order = list(df.walk())  # children before parents
+    depends: set[Node] = set()
+    for node in order:
+        if node is dx or any(a in depends for a in node.args):
+            depends.add(node)
+    contributions: dict[Node, list[Node]] = {df: [b.const(1)]}
+    for node in reversed(order):
+        if node not in depends or node not in contributions:
+            continue
+        ct = b.add(*contributions.pop(node))
+        if node is dx:
+            return ct
+        adjoint = TRANSPOSES.get(node.op)
+        if adjoint is None:
+            raise UnsupportedError(
+                f"internal: {OPS[node.op].formula} is not linear, yet it depends on {dx!r}")
+        for i, arg in enumerate(node.args):
+            if arg in depends:
+                contributions.setdefault(arg, []).append(adjoint(node, i, ct))
+    return b.zero(dx.shape)  # df does not reach dx
+
+
+def gradient(expr: Node, variable: Node) -> Gradient:
+    """``G = df/dX`` of a scalar ``expr`` (same shape as the variable, mixed layout)."""
+    if not expr.shape.is_scalar:
+        raise UnsupportedError(
+            f"the gradient is defined for scalar expressions; this one is {expr.shape}")
+    dx = b.differential(variable.attrs[0], variable.shape)
+    df = differential(expr, variable)
+    g = b.zero(variable.shape) if df is None else transpose_linear(df, dx)
+    return Gradient(variable, dx, df, g)
