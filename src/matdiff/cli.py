@@ -1,4 +1,4 @@
-"""Command line: ``matdiff diff EXPR --wrt X [--declare "A: matrix(m,n)"]... [--format F] [--check]``.
+"""Command line: ``matdiff diff EXPR --wrt X [--declare DECL]... [--format F] [--check]``.
 
 Bad input prints the error with a caret to stderr and exits with status 2; no traceback
 ever reaches the user (an unexpected failure is reported as an internal error, status 3).

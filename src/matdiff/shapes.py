@@ -72,7 +72,7 @@ class Shape:
         return self.rows is None and self.cols is None
 
     @property
-    def T(self) -> Shape:  # noqa: N802 - the conventional name
+    def T(self) -> Shape:
         return Shape(self.cols, self.rows)
 
     @property

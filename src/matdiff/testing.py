@@ -118,7 +118,8 @@ def sample_point(expr: Node, variables: Mapping[str, Node], sizes: Mapping[Dim, 
         "could not find a point where the expression is defined to check it numerically")
 
 
-def _directions(shape: tuple[int, ...], structure: Structure) -> list[tuple[tuple[int, ...], Array]]:
+def _directions(shape: tuple[int, ...],
+                structure: Structure) -> list[tuple[tuple[int, ...], Array]]:
     """One perturbation direction per gradient entry, matching the structure."""
     out: list[tuple[tuple[int, ...], Array]] = []
     for idx in np.ndindex(*shape):
