@@ -129,7 +129,7 @@ def test_numpy_code_matches_evaluator(expr: str, wrt: str, declare: dict[str, st
     rng = np.random.default_rng(7)
     sizes = choose_sizes([d.function, d.result, *d.variables.values()], rng)
     env = sample_point(d.function, d.variables, sizes, rng)
-    expected = np.asarray(evaluate(d.result, env), dtype=float)
+    expected = np.asarray(evaluate(d.result, env, sizes), dtype=float)
     names = {matdiff.codegen.python_name(k): v for k, v in env.items()}
     got = np.asarray(eval(d.numpy, {"np": np}, names), dtype=float)  # our own generated code
     assert got.shape == expected.shape == tuple(sizes[k] for k in d.shape)
@@ -145,7 +145,7 @@ def test_symmetric_conventions(expr: str, convention: str) -> None:
     rng = np.random.default_rng(3)
     sizes = choose_sizes([d.function, *d.variables.values()], rng)
     env = sample_point(d.function, d.variables, sizes, rng)
-    g = np.asarray(evaluate(d.result, env))
+    g = np.asarray(evaluate(d.result, env, sizes))
     np.testing.assert_allclose(g, g.T, atol=1e-12)  # a symmetric gradient
 
 
@@ -160,7 +160,8 @@ def test_layouts_of_a_gradient(layout: str, transposed: bool) -> None:
     rng = np.random.default_rng(0)
     sizes = choose_sizes([d.function, *d.variables.values()], rng)
     env = sample_point(d.function, d.variables, sizes, rng)
-    g, m = np.asarray(evaluate(d.result, env)), np.asarray(evaluate(mixed.result, env))
+    g = np.asarray(evaluate(d.result, env, sizes))
+    m = np.asarray(evaluate(mixed.result, env, sizes))
     np.testing.assert_allclose(g, m.T if transposed else m)
 
 

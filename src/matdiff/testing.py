@@ -109,7 +109,7 @@ def sample_point(expr: Node, variables: Mapping[str, Node], sizes: Mapping[Dim, 
                for name, v in variables.items()}
         with np.errstate(all="ignore"):
             try:
-                value = evaluate(expr, env)
+                value = evaluate(expr, env, sizes)
             except (np.linalg.LinAlgError, EvaluationError):
                 continue
         if np.all(np.isfinite(value)):
@@ -186,10 +186,10 @@ def check_gradient(expr: Node, gradient: Node, variable: Node,
 
         def f(x: Array, env: dict[str, Array] = env) -> float:
             with np.errstate(all="ignore"):
-                return float(evaluate(expr, {**env, name: x}))
+                return float(evaluate(expr, {**env, name: x}, sizes))
 
         expected = finite_difference_gradient(f, env[name], structure)
         with np.errstate(all="ignore"):
-            actual = np.asarray(evaluate(gradient, env), dtype=float)
+            actual = np.asarray(evaluate(gradient, env, sizes), dtype=float)
         worst = max(worst, relative_error(actual, expected))
     return CheckResult(worst, tolerance, sizes, points)

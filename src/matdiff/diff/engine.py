@@ -73,9 +73,12 @@ def transpose_linear(df: Node, dx: Node) -> Node:
     for node in reversed(order):
         if node not in depends or node not in contributions:
             continue
-        ct = b.add(*contributions.pop(node))
+        parts = contributions.pop(node)
         if node is dx:
-            return ct
+            # Reverse accumulation visits later terms of df first; restore df's reading
+            # order so d tr(AXBX'C) gives A'C'XB' + CAXB, as seed 000 writes it.
+            return b.add(*reversed(parts))
+        ct = b.add(*parts)
         adjoint = TRANSPOSES.get(node.op)
         if adjoint is None:
             raise UnsupportedError(

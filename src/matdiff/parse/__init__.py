@@ -1,1 +1,54 @@
-"""L2: parse."""
+"""L2: the input language (DESIGN.md "The input language") read into the IR.
+
+>>> p = parse("x'*A*x", declare=["A: matrix(n, n)"])
+>>> p.expr.shape.kind, p.variables["x"].shape
+('scalar', Shape(rows='n', cols=None))
+
+Three steps, one module each: :mod:`.reader` (grammar.lark with lark's LALR parser, the
+length and depth limits, syntax errors in human words) -> :mod:`.syntax` (a small tree
+of frozen dataclasses with a span on every node) -> :mod:`.elaborate` (shapes by
+unification, then the IR built with :mod:`matdiff.ir.build`).  Declarations are read by
+:mod:`.declarations`.  Every failure is a :class:`~matdiff.errors.MatdiffError` with a
+span into the text (or into the declaration) and that text, so ``str(err)`` shows a caret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir.nodes import Node
+from .declarations import Declare, read_declarations
+from .elaborate import FUNCTIONS, Elaborator
+from .reader import MAX_DEPTH, MAX_LENGTH, read_expression
+
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "Parsed", "parse"]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The result of :func:`parse`.
+
+    ``expr``: the IR; ``variables``: every variable of the expression (``var`` nodes) in
+    order of first appearance; ``declared``: variables declared but not used (still
+    typed, in declaration order); ``source``: the text.
+    """
+
+    expr: Node
+    variables: dict[str, Node] = field(hash=False)
+    declared: dict[str, Node] = field(hash=False)
+    source: str
+
+
+def parse(text: str, declare: Declare = None) -> Parsed:
+    """Read ``text`` with the declarations ``declare``: a list of ``"NAME: TYPE PROPS"``
+    strings (or one such string), or a mapping ``{"NAME": "TYPE PROPS"}``."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse() needs the expression as a str, got {type(text).__name__}")
+    syntax = read_expression(text)
+    declarations = read_declarations(declare, FUNCTIONS)
+    elaborator = Elaborator(text, declarations)
+    elaborator.prepare(syntax)
+    plan = elaborator.infer(syntax)
+    expr = elaborator.build(plan)
+    variables = {name: elaborator.variable(name) for name in elaborator.used}
+    return Parsed(expr, variables, elaborator.unused_declared(), text)

@@ -1,0 +1,368 @@
+"""One array-code printer: an expression as ONE Python expression over an array library.
+
+Conventions of the generated code (the NumPy backend; others follow it):
+
+* The only global name it uses is the backend's module (``np``); every variable appears
+  by its name, and a differential ``dX`` by the name ``dX``.  A name that is a Python
+  keyword or equals the module prefix gets a trailing underscore (``lambda`` ->
+  ``lambda_``, ``np`` -> ``np_``); :func:`variable_names` gives the mapping.
+* Values follow ``shapes.py``: matrices are 2-D arrays, vectors *and* row vectors 1-D
+  arrays, scalars Python floats or 0-d arrays.  So a transpose is ``.T`` for a matrix
+  and nothing otherwise, and ``tr`` of a scalar is the scalar.
+* Products are lowered by :mod:`matdiff.ir.products` (the same plan the reference
+  evaluator uses): ``@`` for matrix/vector products, ``np.outer(u, v)`` for a vector
+  times a row, ``*`` for scalars, bracketed in the cheapest order (``A @ (B @ x)``).
+* Sizes of ``eye``, ``vector(c)`` / ``matrix(c)`` and a broadcast scalar come from the
+  ``sizes`` mapping (dimension -> a Python expression such as ``"X.shape[0]"``); an
+  integer dimension not in it is written as the integer.
+* Numbers are Python literals (``2``, ``0.5``, ``(1/3)``); ``logdet(X)`` is
+  ``np.linalg.slogdet(X)[1]`` (``log|det X|``, equal to ``log det X`` where that is
+  defined), ``step`` is ``np.heaviside(x, 0.0)``, ``relu`` ``np.maximum(x, 0)``.
+
+Parentheses follow Python's precedence (``-x ** 2`` is ``-(x ** 2)``, ``x ** -1`` needs
+none, ``a - (b + c)``), from one table: :data:`PRECEDENCE`.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import NamedTuple
+
+from ..errors import LimitError, UnsupportedError
+from ..ir.nodes import Node
+from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..ir.products import ProductKind, fold_plan, plan_product, split_factors
+from ..shapes import SCALAR, Dim, Shape, show_dim
+from .backends import Backend, get_backend
+
+# Python's operator precedence, lowest first (the levels this printer emits).
+ADD = 10  # a + b, a - b
+MUL = 20  # a * b, a @ b, a / b (left-associative)
+UNARY = 30  # -a
+POW = 40  # a ** b (right-associative; binds tighter than a unary minus on its left)
+ATOM = 50  # names, literals, calls, x.T, x[1], (...)
+
+
+class Code(NamedTuple):
+    text: str
+    prec: int
+    op: str = ""  # the outermost operator, when it is a binary one
+
+
+_FUNCTIONS_ATOM = {f: ATOM for f in ELEMENTWISE_FUNCTIONS}
+
+PRECEDENCE: dict[str, int] = {
+    "var": ATOM, "differential": ATOM, "const": ATOM, "fill": ATOM, "eye": ATOM,
+    "add": ADD, "mul": MUL, "hadamard": MUL, "ediv": MUL, "power": POW,
+    "matpow": ATOM, "transpose": ATOM, "broadcast": ATOM,
+    "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
+    "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
+    **_FUNCTIONS_ATOM,
+}
+"""The precedence of the code each op prints.  A row may return a different one for a
+special form (a negative number is ``UNARY``; ``x'`` of a vector is ``x`` itself)."""
+
+
+def _wrap(c: Code, min_prec: int, op: str = "") -> str:
+    """``c`` as an operand needing ``min_prec``; also parenthesised when it mixes ``@``
+    with ``*`` or ``/`` at the same level (``(A @ x) * y``): legal without, but a reader
+    should not need Python's left-to-right rule to see which product is meant."""
+    mixed = c.prec == MUL and min_prec == MUL and ("@" in (op, c.op)) and op != c.op
+    return c.text if c.prec >= min_prec and not mixed else f"({c.text})"
+
+
+def _binop(left: Code, op: str, right: Code, prec: int) -> Code:
+    """A left-associative binary operator: ``a - (b - c)`` but ``a - b - c``."""
+    return Code(f"{_wrap(left, prec, op)} {op} {_wrap(right, prec + 1, op)}", prec, op)
+
+
+def _finite_decimal(v: Fraction, max_places: int = 12) -> str | None:
+    """``v`` as an exact decimal (``0.25``) if it has one of at most ``max_places``
+    digits after the point (the denominator has no prime factors but 2 and 5).
+
+    The same algorithm as ``printing.common.finite_decimal``; L2 siblings cannot share it.
+    """
+    d, twos, fives = v.denominator, 0, 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    places = max(twos, fives)
+    if d != 1 or places > max_places:
+        return None
+    digits = str(abs(v.numerator) * 10**places // v.denominator).rjust(places + 1, "0")
+    sign = "-" if v < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else f"{sign}{digits}"
+
+
+def number(v: Fraction) -> Code:
+    """A Python literal for ``v``: ``2``, ``-0.5``, ``(1/3)``."""
+    text = _finite_decimal(v)
+    if text is None:
+        return Code(f"({v.numerator}/{v.denominator})", ATOM)
+    return Code(text, UNARY if v < 0 else ATOM)
+
+
+def float_literal(v: Fraction) -> str:
+    """``v`` as a float-valued literal (``2.0``, ``0.5``, ``(1/3)``): the fill value of
+    ``np.full``, whose dtype would otherwise be integer for ``2``."""
+    text = number(v).text
+    return text if not text.lstrip("-").isdigit() else text + ".0"
+
+
+def input_key(leaf: Node) -> str:
+    """The name a ``var`` (``X``) or ``differential`` (``dX``) leaf is given by."""
+    name: str = leaf.attrs[0]
+    return "d" + name if leaf.op == "differential" else name
+
+
+def python_name(name: str, backend: str | Backend = "numpy") -> str:
+    """The Python name of input ``name``: a trailing ``_`` for keywords and the module."""
+    be = get_backend(backend)
+    if keyword.iskeyword(name) or name == be.module:
+        return name + "_"
+    return name
+
+
+def variable_names(node: Node, backend: str | Backend = "numpy") -> dict[str, str]:
+    """``input name -> Python name`` for every variable (and ``dX``) in ``node``.
+
+    Raises :class:`~matdiff.errors.UnsupportedError` if a name is not a Python
+    identifier or two inputs would get the same Python name.
+    """
+    be = get_backend(backend)
+    names: dict[str, str] = {}
+    for leaf in node.walk():
+        if leaf.op not in ("var", "differential"):
+            continue
+        key = input_key(leaf)
+        if not key.isidentifier():
+            raise UnsupportedError(f"{key!r} is not a valid Python name")
+        names[key] = python_name(key, be)
+    taken: dict[str, str] = {}
+    for key, py in sorted(names.items()):
+        if py in taken:
+            raise UnsupportedError(
+                f"the inputs {taken[py]} and {key} would both be named {py} in code")
+        taken[py] = key
+    return names
+
+
+Row = Callable[["_Printer", Node], "str | Code"]
+
+
+class _Printer:
+    def __init__(self, backend: Backend, sizes: Mapping[Dim, str], names: Mapping[str, str]):
+        self.backend = backend
+        self.sizes = sizes
+        self.names = names
+        self.memo: dict[Node, Code] = {}
+
+    def code(self, node: Node) -> Code:
+        done = self.memo.get(node)
+        if done is not None:
+            return done
+        out = ROWS[node.op](self, node)
+        result = out if isinstance(out, Code) else Code(out, PRECEDENCE[node.op])
+        self.memo[node] = result
+        return result
+
+    def fn(self, key: str) -> str:
+        return self.backend.fn(key)
+
+    def call(self, key: str, *args: str) -> str:
+        return f"{self.fn(key)}({', '.join(args)})"
+
+    def size(self, d: Dim) -> str:
+        expr = self.sizes.get(d)
+        if expr is not None:
+            return expr
+        if isinstance(d, int):
+            return str(d)
+        raise UnsupportedError(
+            f"no size expression for dimension {show_dim(d)}: pass it in sizes, "
+            f"e.g. {{{show_dim(d)!r}: 'X.shape[0]'}}")
+
+    def shape(self, s: Shape) -> str:
+        dims = [self.size(d) for d in s.dims]
+        return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+
+    def combine(self, kind: ProductKind, left: Code, right: Code) -> Code:
+        if kind == "matmul":
+            return _binop(left, "@", right, MUL)
+        if kind == "outer":
+            return Code(self.call("outer", left.text, right.text), ATOM)
+        return _binop(left, "*", right, MUL)
+
+    def product(self, node: Node, negate: bool = False) -> Code:
+        """``coefficient * numerator / divisors``; ``negate`` flips the coefficient's sign
+        (used by ``add`` to print ``a - 2 * b``)."""
+        f = split_factors(node.args)
+        coef = f.coefficient
+        if negate:
+            coef = -(coef if coef is not None else Fraction(1))
+        leaves: list[Code] = []
+        shapes: list[Shape] = []
+        minus = coef == -1 and bool(f.numerator)
+        if coef is not None and coef != 1 and not minus:
+            leaves.append(number(coef))
+            shapes.append(SCALAR)
+        for factor in f.numerator:
+            leaves.append(self.code(factor))
+            shapes.append(factor.shape)
+        body = fold_plan(plan_product(shapes), leaves, self.combine) if leaves else (
+            Code("1", ATOM))
+        if minus:
+            body = Code("-" + _wrap(body, POW), UNARY)
+        for d in f.divisors:
+            body = _binop(body, "/", self.code(d), MUL)
+        return body
+
+    def negated(self, node: Node, bare: bool = False) -> Code | None:
+        """The code of ``-node`` if ``node`` is a negative number or has a negative
+        coefficient, else ``None``; ``bare`` as in :meth:`operand`."""
+        if (node.op == "const" or (bare and node.op == "fill")) and node.attrs[0] < 0:
+            return number(-node.attrs[0])
+        if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
+            return self.product(node, negate=True)
+        if bare and node.op == "broadcast":
+            return self.negated(node.args[0])
+        return None
+
+    def operand(self, node: Node, bare: bool) -> Code:
+        """``node``, or where ``bare`` and it is ``vector(c)`` / ``matrix(c)`` / a
+        broadcast scalar, just the scalar (NumPy broadcasts it)."""
+        if bare and node.op == "fill":
+            return number(node.attrs[0])
+        if bare and node.op == "broadcast":
+            return self.code(node.args[0])
+        return self.code(node)
+
+
+def bare_operands(node: Node) -> list[bool]:
+    """Which operands of an elementwise op (``+ * / **``) may print as bare scalars:
+    every constant/broadcast one except, when all are, the first (NumPy broadcasting
+    needs one full-shaped operand to give the result its shape)."""
+    filler = [a.op in ("fill", "broadcast") for a in node.args]
+    anchor = filler.index(False) if False in filler else 0
+    return [f and i != anchor for i, f in enumerate(filler)]
+
+
+# --- rows ----------------------------------------------------------------------------
+
+def _leaf_name(p: _Printer, node: Node) -> str:
+    return p.names[input_key(node)]
+
+
+def _fill(p: _Printer, node: Node) -> str:
+    value: Fraction = node.attrs[0]
+    shape = p.shape(node.shape)
+    if value == 1:
+        return p.call("ones", shape)
+    if value == 0:
+        return p.call("zeros", shape)
+    return p.call("full", shape, float_literal(value))
+
+
+def _add(p: _Printer, node: Node) -> Code:
+    bare = bare_operands(node)
+    text = _wrap(p.operand(node.args[0], bare[0]), ADD)
+    for term, b in zip(node.args[1:], bare[1:], strict=True):
+        neg = p.negated(term, b)
+        if neg is not None:
+            text += " - " + _wrap(neg, ADD + 1)
+        else:
+            text += " + " + _wrap(p.operand(term, b), ADD + 1)
+    return Code(text, ADD, "+")
+
+
+def _hadamard(p: _Printer, node: Node) -> Code:
+    codes = [p.operand(a, b) for a, b in zip(node.args, bare_operands(node), strict=True)]
+    acc = codes[0]
+    for c in codes[1:]:
+        acc = _binop(acc, "*", c, MUL)
+    return acc
+
+
+def _ediv(p: _Printer, node: Node) -> Code:
+    left, right = (p.operand(a, b)
+                   for a, b in zip(node.args, bare_operands(node), strict=True))
+    return _binop(left, "/", right, MUL)
+
+
+def _power(p: _Printer, node: Node) -> str:
+    base, exponent = (p.operand(a, b)
+                      for a, b in zip(node.args, bare_operands(node), strict=True))
+    return f"{_wrap(base, ATOM)} ** {_wrap(exponent, UNARY)}"
+
+
+def _transpose(p: _Printer, node: Node) -> Code:
+    child = p.code(node.args[0])
+    if node.shape.kind != "matrix":
+        return child  # 1-D and 0-d values are their own transpose
+    return Code(_wrap(child, ATOM) + ".T", ATOM)
+
+
+def _tr(p: _Printer, node: Node) -> Code:
+    child = p.code(node.args[0])
+    if node.args[0].shape.is_scalar:
+        return child
+    return Code(p.call("trace", child.text), ATOM)
+
+
+def _call(key: str, *extra: str) -> Row:
+    return lambda p, node: p.call(key, p.code(node.args[0]).text, *extra)
+
+
+ROWS: dict[str, Row] = {
+    "var": _leaf_name,
+    "differential": _leaf_name,
+    "const": lambda p, node: number(node.attrs[0]),
+    "fill": _fill,
+    "eye": lambda p, node: p.call("eye", p.size(node.shape.dims[0])),
+    "add": _add,
+    "mul": lambda p, node: p.product(node),
+    "hadamard": _hadamard,
+    "ediv": _ediv,
+    "power": _power,
+    "matpow": lambda p, node: p.call("matrix_power", p.code(node.args[0]).text,
+                                     str(node.attrs[0])),
+    "transpose": _transpose,
+    "broadcast": lambda p, node: p.call("full", p.shape(node.shape),
+                                        p.code(node.args[0]).text),
+    "sum": _call("sum"),
+    "norm1": lambda p, node: p.call("sum", p.call("abs", p.code(node.args[0]).text)),
+    "norm2": _call("norm"),
+    "tr": _tr,
+    "det": _call("det"),
+    "logdet": lambda p, node: p.call("slogdet", p.code(node.args[0]).text) + "[1]",
+    "inv": _call("inv"),
+    "diagm": _call("diag"),
+    "diagv": _call("diag"),
+    **{f: _call(f) for f in ELEMENTWISE_FUNCTIONS if f not in ("relu", "step")},
+    "relu": _call("maximum", "0"),
+    "step": _call("heaviside", "0.0"),
+}
+"""``op -> row(printer, node)``: the code of one node; one row per op in ``ir.ops.OPS``."""
+
+
+def to_array_code(node: Node, sizes: Mapping[Dim, str] | None = None,
+                  backend: str | Backend = "numpy") -> str:
+    """``node`` as one Python expression over ``backend`` (see the module doc).
+
+    ``sizes`` maps each symbolic dimension that an ``eye``, ``vector(c)``,
+    ``matrix(c)`` or broadcast needs to a Python expression for its size; one that is
+    missing raises :class:`~matdiff.errors.UnsupportedError` naming it.
+    """
+    be = get_backend(backend)
+    printer = _Printer(be, sizes or {}, variable_names(node, be))
+    try:
+        for n in node.walk():  # children first, so the recursion below stays shallow
+            printer.code(n)
+        return printer.code(node).text
+    except RecursionError:
+        raise LimitError("the expression is too deeply nested to generate code") from None

@@ -1,0 +1,249 @@
+"""The reference evaluator: any expression, in float64 NumPy, one table row per op.
+
+Values follow the shape encoding of ``shapes.py``: a matrix is a 2-D array, a vector
+*and* a row vector are 1-D arrays of their length, a scalar is a 0-d array.
+:func:`evaluate` always returns a fresh ``numpy.ndarray`` of dtype float64 (a 0-d array
+for a scalar; ``float(result)`` or ``result.item()`` gives the Python float).
+
+Sizes of the leaves that have no value of their own (``eye``, ``vector(c)`` /
+``matrix(c)``, a broadcast scalar) come from the inputs: :func:`dimension_sizes` matches
+each variable's declared :class:`~matdiff.shapes.Shape` against its array's shape.  A
+differential ``dX`` is an input too, looked up under the key ``"dX"`` (``"d" + name``),
+so a derivation's linear map ``dX -> df`` can be checked numerically.
+
+Semantics at the edges (the reference for every other numeric layer):
+
+* ``logdet(X)`` is ``log(det(X))``: NaN when ``det(X) < 0``, ``-inf`` when it is 0
+  (computed with ``slogdet`` for accuracy).
+* ``step`` is Heaviside with ``step(0) = 0`` (the derivative of ``relu`` that matdiff
+  uses); ``sign(0) = 0``; ``abs`` and ``relu`` as NumPy.
+* Points where an elementwise function is undefined give NaN / inf as NumPy does
+  (without warnings); a singular matrix passed to ``inv`` or to a negative ``matpow``
+  raises :class:`~matdiff.errors.EvaluationError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .errors import EvaluationError
+from .ir.nodes import Node
+from .ir.ops import ELEMENTWISE_FUNCTIONS
+from .ir.products import ProductKind, fold_plan, plan_product
+from .shapes import Dim, Shape, show_dim
+
+Array = NDArray[np.float64]
+
+__all__ = ["IMPLEMENTATIONS", "dimension_sizes", "evaluate", "input_key"]
+
+
+def input_key(leaf: Node) -> str:
+    """The ``env`` key of a ``var`` (its name) or a ``differential`` (``"d" + name``)."""
+    name: str = leaf.attrs[0]
+    return "d" + name if leaf.op == "differential" else name
+
+
+class _Inputs:
+    """The arrays of a node's leaves and the dimension sizes they fix."""
+
+    def __init__(self, node: Node, env: Mapping[str, ArrayLike],
+                 sizes: Mapping[Dim, int] | None):
+        self.arrays: dict[str, Array] = {}
+        self.sizes: dict[Dim, int] = dict(sizes or {})
+        origin: dict[Dim, str] = {d: "the given sizes" for d in self.sizes}
+        leaves = [n for n in node.walk() if n.op in ("var", "differential")]
+        for leaf in sorted(leaves, key=input_key):
+            key = input_key(leaf)
+            if key in self.arrays:
+                continue
+            if key not in env:
+                what = "variable" if leaf.op == "var" else "differential"
+                raise EvaluationError(f"no value given for the {what} {key}")
+            arr = _as_float_array(key, env[key])
+            self._match(key, leaf.shape, arr, origin)
+            self.arrays[key] = arr
+        for n in node.walk():
+            for d in n.shape.dims:
+                if d in self.sizes:
+                    continue
+                if isinstance(d, int):
+                    self.sizes[d] = d
+                else:
+                    raise EvaluationError(
+                        f"the size of dimension {show_dim(d)} is not fixed by any input "
+                        f"(it is needed by {_describe_leafish(node, d)}); pass it in sizes")
+
+    def _match(self, key: str, shape: Shape, arr: Array, origin: dict[Dim, str]) -> None:
+        dims = shape.dims
+        expected = shape.describe()
+        if arr.ndim != len(dims):
+            raise EvaluationError(
+                f"{key} is a {expected}, which needs a {len(dims)}-D array, "
+                f"but its value has shape {arr.shape}")
+        for d, actual in zip(dims, arr.shape, strict=True):
+            if isinstance(d, int) and d != actual:
+                raise EvaluationError(
+                    f"{key} is a {expected} but its value has shape {arr.shape}")
+            known = self.sizes.get(d)
+            if known is None:
+                self.sizes[d] = actual
+                origin[d] = key
+            elif known != actual:
+                raise EvaluationError(
+                    f"{key} is a {expected} but its value has shape {arr.shape}: "
+                    f"{show_dim(d)} = {actual} here, but {show_dim(d)} = {known} "
+                    f"from {origin.get(d, 'its declaration')}")
+
+
+def _describe_leafish(node: Node, d: Dim) -> str:
+    for n in node.walk():
+        if d in n.shape.dims and n.op in ("eye", "fill", "broadcast"):
+            return f"{n.op} of shape {n.shape}"
+    return "the expression"  # pragma: no cover - every dim comes from some leaf
+
+
+def _as_float_array(key: str, value: ArrayLike) -> Array:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise EvaluationError(f"the value of {key} is not a real array: {e}") from None
+    return arr
+
+
+def dimension_sizes(node: Node, env: Mapping[str, ArrayLike],
+                    sizes: Mapping[Dim, int] | None = None) -> dict[Dim, int]:
+    """The size of every dimension in ``node``'s shapes, fixed by the input arrays.
+
+    Each ``var`` (and ``differential``, key ``"d" + name``) of ``node`` must have a value
+    in ``env`` whose ``ndim`` is the number of axes of its shape and whose extents agree
+    with the shape's integer dimensions and with each other.  A dimension that no input
+    fixes is taken from ``sizes`` if given there (needed when ``node`` has no variable
+    of that dimension, e.g. the gradient ``vector(1)`` of ``sum(x)``), else from its own
+    value if it is an ``int``.  ``sizes`` must agree with the inputs.  Raises
+    :class:`~matdiff.errors.EvaluationError` (naming the variable, the expected shape and
+    the actual one) otherwise, or if a value is missing.
+    """
+    return dict(_Inputs(node, env, sizes).sizes)
+
+
+# --- the table: one NumPy implementation per op ------------------------------------
+
+Impl = Callable[[Node, Sequence[Array], "_Context"], Any]
+
+
+class _Context:
+    def __init__(self, inputs: _Inputs):
+        self.inputs = inputs
+
+    def dims(self, shape: Shape) -> tuple[int, ...]:
+        return tuple(self.inputs.sizes[d] for d in shape.dims)
+
+
+def _leaf_input(node: Node, args: Sequence[Array], ctx: _Context) -> Array:
+    return ctx.inputs.arrays[input_key(node)]
+
+
+def _combine(kind: ProductKind, left: Array, right: Array) -> Array:
+    if kind == "matmul":
+        return np.asarray(np.matmul(left, right))
+    if kind == "outer":
+        return np.outer(left, right)
+    return np.asarray(left * right)
+
+
+def _mul(node: Node, args: Sequence[Array], ctx: _Context) -> Array:
+    return fold_plan(plan_product([a.shape for a in node.args]), args, _combine)
+
+
+def _product(values: Sequence[Array]) -> Array:
+    acc = values[0]
+    for v in values[1:]:
+        acc = acc * v
+    return acc
+
+
+def _linalg(fn: Callable[[Array], Any], what: str) -> Impl:
+    def impl(node: Node, args: Sequence[Array], ctx: _Context) -> Any:
+        try:
+            return fn(args[0])
+        except np.linalg.LinAlgError as e:
+            raise EvaluationError(f"{what} is undefined here: {e}") from None
+    return impl
+
+
+def _matpow(node: Node, args: Sequence[Array], ctx: _Context) -> Any:
+    k: int = node.attrs[0]
+    return _linalg(lambda x: np.linalg.matrix_power(x, k), f"the matrix power ^{k}")(
+        node, args, ctx)
+
+
+def _logdet(x: Array) -> float:
+    sign, logabs = np.linalg.slogdet(x)
+    if sign < 0:
+        return float("nan")  # log of a negative determinant is undefined
+    return float(logabs)  # -inf when sign == 0
+
+
+def _unary(fn: Callable[[Array], Any]) -> Impl:
+    return lambda node, args, ctx: fn(args[0])
+
+
+_ELEMENTWISE: dict[str, Callable[[Array], Any]] = {
+    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+    "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
+    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "abs": np.abs, "sign": np.sign,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "step": lambda x: np.heaviside(x, 0.0),
+}
+assert set(_ELEMENTWISE) == set(ELEMENTWISE_FUNCTIONS)
+
+IMPLEMENTATIONS: dict[str, Impl] = {
+    "var": _leaf_input,
+    "differential": _leaf_input,
+    "const": lambda node, args, ctx: np.float64(node.attrs[0]),
+    "fill": lambda node, args, ctx: np.full(ctx.dims(node.shape), float(node.attrs[0])),
+    "eye": lambda node, args, ctx: np.eye(ctx.dims(node.shape)[0]),
+    "add": lambda node, args, ctx: sum(args[1:], start=args[0]),
+    "mul": _mul,
+    "hadamard": lambda node, args, ctx: _product(args),
+    "ediv": lambda node, args, ctx: args[0] / args[1],
+    "power": lambda node, args, ctx: np.power(args[0], args[1]),
+    "matpow": _matpow,
+    # .T reverses the axes: a matrix is transposed, 1-D and 0-d values are unchanged.
+    "transpose": lambda node, args, ctx: np.transpose(args[0]),
+    "broadcast": lambda node, args, ctx: np.full(ctx.dims(node.shape), args[0]),
+    "sum": _unary(np.sum),
+    "norm1": _unary(lambda x: np.sum(np.abs(x))),
+    "norm2": _unary(np.linalg.norm),  # Frobenius for matrices, |a| for a scalar
+    "tr": _unary(lambda x: x if x.ndim == 0 else np.trace(x)),
+    "det": _unary(np.linalg.det),
+    "logdet": _unary(_logdet),
+    "inv": _linalg(np.linalg.inv, "the inverse"),
+    "diagm": _unary(np.diag),
+    "diagv": _unary(lambda x: np.diag(x).copy()),  # np.diag of a 2-D array is a view
+    **{f: _unary(fn) for f, fn in _ELEMENTWISE.items()},
+}
+"""``op -> impl(node, argument values, context)``; every op of ``ir.ops.OPS`` has a row."""
+
+
+def evaluate(node: Node, env: Mapping[str, ArrayLike],
+             sizes: Mapping[Dim, int] | None = None) -> NDArray[np.float64]:
+    """The value of ``node`` with the variables bound to the arrays in ``env``.
+
+    Returns a new float64 array with ``ndim == len(node.shape.dims)`` (0-d for a
+    scalar).  Each distinct node of the DAG is computed once.  ``sizes`` gives
+    dimensions that no input of ``node`` fixes (see :func:`dimension_sizes`).  Raises
+    :class:`~matdiff.errors.EvaluationError` for a missing or mis-shaped input or a
+    singular matrix where an inverse is needed.
+    """
+    ctx = _Context(_Inputs(node, env, sizes))
+    values: dict[Node, Array] = {}
+    with np.errstate(all="ignore"):
+        for n in node.walk():  # children before parents, each distinct node once
+            args = [values[a] for a in n.args]
+            values[n] = np.asarray(IMPLEMENTATIONS[n.op](n, args, ctx), dtype=np.float64)
+    return np.array(values[node], dtype=np.float64)  # a copy: inputs are never aliased

@@ -1,0 +1,535 @@
+"""Elaboration: the syntax tree -> shapes -> IR, in two passes.
+
+Pass 1 (:meth:`Elaborator.infer`) walks the syntax tree once, infers every shape with a
+:class:`~matdiff.shapes.Unifier` and the op table's shape rules
+(:func:`~matdiff.ir.ops.apply_shape_rule`), and decides what each operator means for the
+kinds of its operands (the brief's semantics: ``*`` scales or multiplies, ``^`` is a
+scalar or a matrix power, ``diag`` makes or takes a diagonal, scalars are broadcast in
+``+ - ./ .^``).  Its result is a :class:`Plan`: the IR to build, with unsolved shapes.
+Pass 2 (:meth:`Elaborator.build`) builds the IR with :mod:`matdiff.ir.build` once every
+dimension is solved, so ``x'*A*x`` with ``A: matrix(n,n)`` gives ``x`` the shape
+``vector(n)`` everywhere, not only after its first use.
+
+Unknown dimensions are :class:`~matdiff.shapes.DimVar` labelled ``rows(X)``, ``cols(X)``
+(matrix ``X``), ``len(x)`` (vector ``x``), and ``size(eye@7)``, ``len(vector@7)``,
+``rows(matrix@7)`` for the constants at column 7.  Variables' unknowns are created in
+the order of their names (not of their first use): the unifier names a class after its
+oldest unknown, so the same variables give the same labels whatever the order of the
+text — a printed derivative reads back to the very same (interned) IR.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import LimitError, ParseError, ShapeError
+from ..ir import build as b
+from ..ir.nodes import Node
+from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS, SURFACE_FUNCTIONS, apply_shape_rule
+from ..shapes import (
+    SCALAR,
+    Dim,
+    DimConflict,
+    DimVar,
+    Shape,
+    ShapeMismatch,
+    Unifier,
+    show_dim,
+)
+from ..spans import Span
+from .declarations import GREEK, Declaration, default_kind
+from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose
+
+MAX_MATRIX_POWER = 16
+
+# Unary functions that are one IR op of the same name (sum, tr, exp, ...).
+APPLY_FUNCTIONS = frozenset(name for name, spec in OPS.items() if spec.surface == name)
+assert set(ELEMENTWISE_FUNCTIONS) <= APPLY_FUNCTIONS
+FUNCTIONS = frozenset(SURFACE_FUNCTIONS)
+_VARIABLE_LIKE = re.compile(r"[A-Za-z][0-9_]*")  # x, X1, W_2: a call of these is a typo
+
+_OPERATION = {"+": "addition", "-": "subtraction", "*": "matrix product", "/": "division",
+              ".*": "elementwise product", "./": "elementwise division"}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """An IR node to build once dimensions are solved.
+
+    ``op`` is an IR op name or one of ``neg``, ``apply`` (attrs: the op), ``chain``
+    (args: the operands of a flat sum or product; attrs: one :class:`Recipe` per
+    operator).  ``shape`` may hold unsolved :class:`DimVar`.
+    """
+
+    op: str
+    args: tuple[Plan, ...]
+    attrs: tuple[object, ...]
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """How one operator of a chain combines the value so far with the next operand.
+
+    ``op``: add, sub, mul, div (``a*s^-1``), hadamard, ediv.  ``broadcast``: which side
+    is a scalar to broadcast (``left`` = the value so far).  ``shape``: the result's.
+    """
+
+    op: str
+    broadcast: str | None
+    shape: Shape
+
+
+class Elaborator:
+    """Both passes over one expression (one :class:`Unifier` per expression)."""
+
+    def __init__(self, text: str, declarations: Sequence[Declaration]):
+        self.text = text
+        self.unifier = Unifier()
+        self.declarations = {d.name: d for d in declarations}
+        self.shapes: dict[str, Shape] = {}
+        self.properties: dict[str, frozenset[str]] = {}
+        self.used: dict[str, None] = {}  # variables in order of first appearance
+        self.plain_names: set[str] = set()
+
+    # --- variables ---------------------------------------------------------------
+
+    def prepare(self, expr: Expr) -> None:
+        """Give every variable its shape, creating unknowns in the order of the names."""
+        for node in _walk(expr):
+            if isinstance(node, Name) and node.name not in FUNCTIONS:
+                self.plain_names.add(node.name)
+        for name in sorted(self.plain_names | set(self.declarations)):
+            d = self.declarations.get(name)
+            if d is not None:
+                self.shapes[name] = self._declared_shape(d)
+                self.properties[name] = d.props
+            elif (kind := default_kind(name)) is not None:
+                self.shapes[name] = self._new_shape(name, kind)
+                self.properties[name] = frozenset()
+
+    def _new_shape(self, name: str, kind: str) -> Shape:
+        """An undeclared (or size-less declared) variable's shape: unknowns by name."""
+        if kind == "scalar":
+            return SCALAR
+        if kind == "vector":
+            return Shape(DimVar(f"len({name})"), None)
+        return Shape(DimVar(f"rows({name})"), DimVar(f"cols({name})"))
+
+    def _declared_shape(self, d: Declaration) -> Shape:
+        if d.kind == "vector" and d.rows is not None:
+            return Shape(d.rows, None)
+        if d.kind == "matrix" and d.rows is not None and d.cols is not None:
+            return Shape(d.rows, d.cols)
+        shape = self._new_shape(d.name, d.kind)
+        if d.square:  # S: symmetric -- one unknown size, shown as rows(S)
+            assert shape.rows is not None and shape.cols is not None
+            self.unifier.unify(shape.rows, shape.cols)
+        return shape
+
+    def variable(self, name: str) -> Node:
+        return b.var(name, self.unifier.solve_shape(self.shapes[name]), self.properties[name])
+
+    def unused_declared(self) -> dict[str, Node]:
+        return {n: self.variable(n) for n in self.declarations if n not in self.used}
+
+    # --- pass 1: shapes and meaning ------------------------------------------------
+
+    def infer(self, e: Expr) -> Plan:
+        if isinstance(e, Num):
+            return Plan("const", (), (e.value,), SCALAR)
+        if isinstance(e, Name):
+            return self._name(e)
+        if isinstance(e, Call):
+            return self._call(e)
+        if isinstance(e, Neg):
+            inner = self.infer(e.operand)
+            if inner.op == "const":  # -2 is the number -2 (and prints back as -2)
+                value = inner.attrs[0]
+                assert isinstance(value, Fraction)
+                return Plan("const", (), (-value,), SCALAR)
+            return Plan("neg", (inner,), (), inner.shape)
+        if isinstance(e, Transpose):
+            inner = self.infer(e.operand)
+            return Plan("transpose", (inner,), (), inner.shape.T)
+        if isinstance(e, Power):
+            return self._power(e)
+        return self._chain(e)
+
+    def _name(self, e: Name) -> Plan:
+        if e.name == "eye":
+            return self._eye(e.span)
+        if e.name in FUNCTIONS:
+            raise ParseError(f"{e.name} is a function; write {e.name}(...)", e.span, self.text)
+        if e.name not in self.shapes:
+            raise ParseError(
+                f"{e.name} has no default type (names starting with '_' have none); declare "
+                f"it, e.g. declare=['{e.name}: vector(n)']", e.span, self.text)
+        self.used.setdefault(e.name, None)
+        return Plan("var", (), (e.name,), self.shapes[e.name])
+
+    def _eye(self, span: Span) -> Plan:
+        n = DimVar(f"size(eye@{span.column})")
+        return Plan("eye", (), (), Shape(n, n))
+
+    def _chain(self, e: Chain) -> Plan:
+        first = self.infer(e.first)
+        args = [first]
+        recipes: list[Recipe] = []
+        shape = first.shape
+        for step in e.rest:
+            operand = self.infer(step.operand)
+            span = Span(e.first.span.start, step.operand.span.end)
+            recipe = self._combine(step.op, shape, operand.shape, span)
+            args.append(operand)
+            recipes.append(recipe)
+            shape = recipe.shape
+        return Plan("chain", tuple(args), tuple(recipes), shape)
+
+    def _combine(self, op: str, ls: Shape, rs: Shape, span: Span) -> Recipe:
+        """What ``left op right`` means for these shapes (the brief's table)."""
+        what = _OPERATION[op]
+        if op in ("+", "-"):
+            ir = "add" if op == "+" else "sub"
+            if ls.is_scalar != rs.is_scalar:  # exactly one scalar: broadcast it
+                return Recipe(ir, "left", rs) if ls.is_scalar else Recipe(ir, "right", ls)
+            return Recipe(ir, None, self._rule("add", [ls, rs], (), span, what))
+        if op == "*":
+            return Recipe("mul", None, self._rule("mul", [ls, rs], (), span, what))
+        if op == "/":
+            if not rs.is_scalar:
+                raise ShapeError(
+                    f"/ divides by a scalar; for elementwise division use ./ (the divisor is "
+                    f"{self._show(rs)})", span, self.text)
+            return Recipe("div", None, ls)
+        if op == ".*":
+            if ls.is_scalar or rs.is_scalar:
+                return Recipe("mul", None, self._rule("mul", [ls, rs], (), span, what))
+            return Recipe("hadamard", None, self._rule("hadamard", [ls, rs], (), span, what))
+        assert op == "./"
+        if ls.is_scalar and rs.is_scalar:
+            return Recipe("ediv", None, SCALAR)
+        if ls.is_scalar:
+            return Recipe("ediv", "left", rs)
+        if rs.is_scalar:
+            return Recipe("div", None, ls)
+        return Recipe("ediv", None, self._rule("ediv", [ls, rs], (), span, what))
+
+    def _power(self, e: Power) -> Plan:
+        base = self.infer(e.base)
+        bs = base.shape
+        if e.elementwise:
+            exponent = self.infer(e.exponent)
+            es = exponent.shape
+            if bs.is_scalar and not es.is_scalar:
+                base = Plan("broadcast", (base,), (), es)
+            elif es.is_scalar and not bs.is_scalar:
+                exponent = Plan("broadcast", (exponent,), (), bs)
+            elif not bs.is_scalar:
+                self._rule("power", [bs, es], (), e.span, "elementwise power .^")
+            return Plan("power", (base, exponent), (), exponent.shape if bs.is_scalar else bs)
+        if bs.is_scalar:
+            exponent = self.infer(e.exponent)
+            if not exponent.shape.is_scalar:
+                raise ShapeError(
+                    f"^ of a scalar needs a scalar exponent, got {self._show(exponent.shape)};"
+                    f" for an elementwise power write {self._suggest(e, '.^')}", e.span,
+                    self.text)
+            return Plan("power", (base, exponent), (), SCALAR)
+        elementwise = f"for the elementwise power write {self._suggest(e, '.^')}"
+        if bs.kind != "matrix":
+            extra = ""
+            if bs.kind == "vector" and _integer_literal(e.exponent) == 2:
+                extra = f", for the squared norm {self._suggest_norm(e)}"
+            raise ShapeError(
+                f"^ is the power of a scalar or of a square matrix, but the base is a "
+                f"{self._show(bs)}; {elementwise}{extra}", e.span, self.text)
+        k = _integer_literal(e.exponent)
+        if k is None:
+            raise ParseError(
+                f"a matrix power needs an integer exponent such as X^2 or X^-1; "
+                f"{elementwise}", e.exponent.span, self.text)
+        if abs(k) > MAX_MATRIX_POWER:
+            raise LimitError(
+                f"matrix power with exponent {k}: the limit is ±{MAX_MATRIX_POWER}",
+                e.exponent.span, self.text)
+        shape = self._rule("matpow", [bs], (int(k),), e.span, None, hint=elementwise)
+        if k == 1:
+            return base
+        if k == 0:
+            assert shape.rows is not None
+            return Plan("eye", (), (), Shape(shape.rows, shape.rows))
+        return Plan("matpow", (base,), (int(k),), shape)
+
+    def _call(self, e: Call) -> Plan:
+        name = e.name
+        if name == "eye":
+            if e.args:
+                raise ParseError(
+                    f"eye takes no arguments (it is the identity of whatever size the "
+                    f"expression needs: write eye), got {len(e.args)}", e.span, self.text)
+            return self._eye(e.name_span)
+        if name not in FUNCTIONS:
+            raise self._not_a_function(e)
+        if len(e.args) != 1:
+            raise ParseError(f"{name} takes exactly one argument, got {len(e.args)}",
+                             e.span, self.text)
+        arg = e.args[0]
+        if name in ("vector", "matrix"):
+            value = _constant(arg)
+            if value is None:
+                raise ParseError(
+                    f"{name}(c) is a constant {name} with every entry c, so c must be a "
+                    f"number such as {name}(1) or {name}(-0.5)", arg.span, self.text)
+            col = e.span.column
+            shape = (Shape(DimVar(f"len(vector@{col})"), None) if name == "vector" else
+                     Shape(DimVar(f"rows(matrix@{col})"), DimVar(f"cols(matrix@{col})")))
+            return Plan("fill", (), (value,), shape)
+        inner = self.infer(arg)
+        if name == "diag":
+            kind = inner.shape.kind
+            if kind not in ("vector", "matrix"):
+                raise ShapeError(
+                    f"diag needs a vector (to make a diagonal matrix) or a square matrix (to "
+                    f"take its diagonal), got {self._show(inner.shape)}", e.span, self.text)
+            op = "diagm" if kind == "vector" else "diagv"
+            return Plan("apply", (inner,), (op,), self._rule(op, [inner.shape], (), e.span))
+        return Plan("apply", (inner,), (name,), self._rule(name, [inner.shape], (), e.span))
+
+    def _not_a_function(self, e: Call) -> ParseError:
+        name = e.name
+        if (name in self.declarations or name in self.plain_names or name in GREEK
+                or _VARIABLE_LIKE.fullmatch(name)):
+            return ParseError(f"{name} is a variable, not a function (for a product write "
+                              f"{name}*(...))", e.name_span, self.text)
+        close = difflib.get_close_matches(name, sorted(FUNCTIONS), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return ParseError(f"unknown function {name}; valid functions are: "
+                          f"{', '.join(SURFACE_FUNCTIONS)}{hint}", e.name_span, self.text)
+
+    # --- shape rules and messages --------------------------------------------------
+
+    def _rule(self, op: str, shapes: Sequence[Shape], attrs: tuple[object, ...], span: Span,
+              operation: str | None = None, hint: str = "") -> Shape:
+        """``op``'s shape rule with the solving unifier; a mismatch becomes a ShapeError.
+
+        For a binary operator (``operation`` given) the message names it and both
+        shapes; a function's rule already names the function and its operand's shape.
+        Shapes are shown through the unifier (``vector(n)`` once ``len(x)`` is known).
+        """
+        resolved = [s.map(self.unifier.find) for s in shapes]
+        conflicts: list[DimConflict] = []
+
+        def unify(a: Dim, c: Dim) -> None:
+            try:
+                self.unifier.unify(a, c)
+            except DimConflict as e:
+                conflicts.append(e)
+                raise
+
+        try:
+            return apply_shape_rule(op, resolved, attrs, unify)
+        except ShapeMismatch as e:
+            message = e.message
+            if operation is not None:
+                # show_dim on the shapes as they were before the rule ran: a rule may have
+                # unified some dimensions before it failed (x + A: len(x) = rows(A)).
+                left, right = (s.describe(show_dim) for s in resolved)
+                if op != "mul":
+                    message = (f"{operation} needs operands of the same shape, got {left} "
+                               f"and {right}")
+                elif conflicts:
+                    rows, cols = resolved[1].rows, resolved[0].cols
+                    assert rows is not None and cols is not None
+                    message = (f"matrix product of {left} and {right}: the left operand has "
+                               f"{show_dim(cols)} columns but the right has "
+                               f"{show_dim(rows)} rows")
+            if hint:
+                message = f"{message}; {hint}"
+            raise ShapeError(message, span, self.text) from None
+
+    def _show(self, s: Shape) -> str:
+        return s.describe(self.unifier.show)
+
+    def _source(self, span: Span) -> str:
+        return self.text[span.start:span.end].strip()
+
+    def _suggest(self, e: Power, op: str) -> str:
+        base, exponent = self._source(e.base.span), self._source(e.exponent.span)
+        if len(base) + len(exponent) > 40:
+            return f"A{op}k"
+        return f"{_group(base)}{op}{_group(exponent)}"
+
+    def _suggest_norm(self, e: Power) -> str:
+        base = self._source(e.base.span)
+        if len(base) > 40:
+            return "x'*x"
+        base = _group(base)
+        return f"{base}'*{base}"
+
+    # --- pass 2: the IR ------------------------------------------------------------
+
+    def build(self, p: Plan) -> Node:
+        solve = self.unifier.solve_shape
+        op = p.op
+        if op == "var":
+            name = p.attrs[0]
+            assert isinstance(name, str)
+            return self.variable(name)
+        if op in ("const", "fill"):
+            value = p.attrs[0]
+            assert isinstance(value, Fraction)
+            return b.const(value) if op == "const" else b.fill(value, solve(p.shape))
+        if op == "eye":
+            assert p.shape.rows is not None
+            return b.eye(self.unifier.solve(p.shape.rows))
+        if op == "chain":
+            return self._build_chain(p)
+        args = [self.build(a) for a in p.args]
+        if op == "broadcast":
+            return b.broadcast(args[0], solve(p.shape))
+        if op == "neg":
+            return b.neg(args[0])
+        if op == "transpose":
+            return b.transpose(args[0])
+        if op == "apply":
+            name = p.attrs[0]
+            assert isinstance(name, str)
+            return b.apply(name, args[0])
+        if op == "power":
+            return b.power(args[0], args[1])
+        assert op == "matpow", op
+        k = p.attrs[0]
+        assert isinstance(k, int)
+        return b.matpow(args[0], k)
+
+    def _build_chain(self, p: Plan) -> Node:
+        """Fold a flat chain left to right with the same result as pairwise
+        ``b.add``/``b.mul``/``b.hadamard`` calls, in linear time (pairwise calls would
+        re-flatten the growing n-ary node at every step)."""
+        acc = _Accumulator(self.build(p.args[0]), p.args[0].shape.is_scalar)
+        for recipe, operand in zip(p.attrs, p.args[1:], strict=True):
+            assert isinstance(recipe, Recipe)
+            right = self.build(operand)
+            if recipe.broadcast == "left":
+                acc.reset(b.broadcast(acc.node(), right.shape))
+            elif recipe.broadcast == "right":
+                right = b.broadcast(right, acc.node_shape())
+            if recipe.op in ("add", "sub"):
+                acc.extend("add", right if recipe.op == "add" else b.neg(right))
+            elif recipe.op in ("mul", "div"):
+                factor = right if recipe.op == "mul" else b.power(right, b.const(-1))
+                acc.extend("mul", factor)
+            elif recipe.op == "hadamard":
+                acc.extend("hadamard", right)
+            else:
+                assert recipe.op == "ediv"
+                acc.reset(b.ediv(acc.node(), right))
+            acc.scalar = recipe.shape.is_scalar
+        return acc.node()
+
+
+_JOIN: dict[str, Callable[..., Node]] = {"add": b.add, "mul": b.mul, "hadamard": b.hadamard}
+
+
+class _Accumulator:
+    """The value of a chain so far, kept as the operand list of a pending n-ary node.
+
+    ``b.add``/``b.hadamard`` splice a child of the same op; ``b.mul`` splices a product
+    unless it is a scalar product of non-scalar factors (``x'*y``), which stays grouped
+    — so a pending product that has become such a scalar is closed into one node before
+    the next factor (``x'*y*z`` is ``(x'*y)*z``, not the chain ``x' y z``).
+    """
+
+    def __init__(self, node: Node, scalar: bool):
+        self.kind: str | None = None
+        self.items: list[Node] = [node]
+        self.scalar = scalar  # whether the value so far is a scalar
+        self.has_array = False  # whether a pending product has a non-scalar factor
+
+    def node(self) -> Node:
+        if self.kind is None:
+            return self.items[0]
+        node = _JOIN[self.kind](*self.items)
+        self.reset(node)
+        return node
+
+    def node_shape(self) -> Shape:
+        return self.items[0].shape if self.kind != "mul" else self.node().shape
+
+    def reset(self, node: Node) -> None:
+        self.kind, self.items, self.has_array = None, [node], False
+
+    def extend(self, kind: str, x: Node) -> None:
+        if self.kind == "mul" and kind == "mul" and self.scalar and self.has_array:
+            self.reset(self.node())  # close the grouped scalar product
+        if self.kind != kind:
+            node = self.node()
+            self.kind, self.items = kind, _operands(kind, node)
+            self.has_array = kind == "mul" and any(not i.shape.is_scalar for i in self.items)
+        new = _operands(kind, x)
+        self.items.extend(new)
+        if kind == "mul":
+            self.has_array = self.has_array or any(not i.shape.is_scalar for i in new)
+
+
+def _operands(kind: str, node: Node) -> list[Node]:
+    """What ``b.<kind>`` splices from ``node`` when it is an operand."""
+    if node.op != kind:
+        return [node]
+    if kind == "mul" and node.shape.is_scalar and any(not a.shape.is_scalar
+                                                      for a in node.args):
+        return [node]
+    return list(node.args)
+
+
+def _walk(expr: Expr) -> Iterator[Expr]:
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        yield e
+        if isinstance(e, Call):
+            stack.extend(e.args)
+        elif isinstance(e, Neg | Transpose):
+            stack.append(e.operand)
+        elif isinstance(e, Power):
+            stack.extend((e.base, e.exponent))
+        elif isinstance(e, Chain):
+            stack.append(e.first)
+            stack.extend(s.operand for s in e.rest)
+
+
+def _constant(e: Expr) -> Fraction | None:
+    """The value of a number literal with optional unary minus signs, else None."""
+    sign = 1
+    while isinstance(e, Neg):
+        sign, e = -sign, e.operand
+    return sign * e.value if isinstance(e, Num) else None
+
+
+def _integer_literal(e: Expr) -> int | None:
+    value = _constant(e)
+    if value is None or value.denominator != 1:
+        return None
+    return int(value)
+
+
+def _group(text: str) -> str:
+    """Parenthesise a source fragment unless it is one operand already: a name or a
+    number, a call or a parenthesised group, possibly transposed."""
+    core = text.rstrip("'")
+    if re.fullmatch(r"[A-Za-z0-9_.]+", core):
+        return text
+    head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", core)
+    opening = head.end() if head else 0
+    if core.endswith(")") and core[opening:opening + 1] == "(":
+        depth = 0
+        for i, c in enumerate(core[opening:], start=opening):
+            depth += {"(": 1, ")": -1}.get(c, 0)
+            if depth == 0:
+                return text if i == len(core) - 1 else f"({text})"
+    return f"({text})"

@@ -1,0 +1,311 @@
+r"""The LaTeX printer: textbook notation (The Matrix Cookbook's, and the seeds').
+
+Products are juxtaposed with a space (``2 X^{\top} \left(X w - y\right)``; a factor
+that starts with a digit or a fraction gets ``\cdot``); ``A^{\top}``, ``X^{-1}`` for
+``inv``, ``X^{-\top}`` for ``inv(X)'``; ``\odot`` / ``\oslash`` for ``.*`` / ``./``;
+``x^{\circ 2}`` for an elementwise power; ``I`` for the identity; ``\mathbf{1}`` for a
+vector or matrix of ones (``c \mathbf{1}`` for ``vector(c)``); fractions ``\frac{a}{b}``
+for scalar divisors and non-integer numbers; ``\mathrm{d}X`` for a differential.
+
+Parentheses are ``\left( ... \right)`` and follow the text printer's logic, with one
+more rule: a superscript (power, transpose, inverse) needs an atomic base, because
+``A^{\top}^{\top}`` is not LaTeX.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+from ..errors import LimitError
+from ..ir.nodes import Node
+from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..ir.products import split_factors
+from .common import Printed
+
+ADD = 10  # a + b, a - b
+MUL = 20  # a b (juxtaposition), a \odot b, a \oslash b
+NEG = 30  # -a
+FRAC = 35  # \frac{a}{b}: atomic to the eye, but not as the base of a superscript
+SUP = 40  # a^{b}, A^{\top}, X^{-1}
+ATOM = 50  # names, calls, \left( ... \right)
+
+_STANDARD_FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
+                       "sinh", "cosh", "tanh")
+
+PRECEDENCE: dict[str, int] = {
+    "var": ATOM, "differential": ATOM, "const": ATOM, "fill": ATOM, "eye": ATOM,
+    "add": ADD, "mul": MUL, "hadamard": MUL, "ediv": MUL, "power": SUP, "matpow": SUP,
+    "transpose": SUP, "broadcast": MUL,
+    "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
+    "inv": SUP, "diagm": ATOM, "diagv": ATOM,
+    **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+}
+"""The precedence of what each op prints; rows override it for special forms (a
+negative number is ``NEG``, ``\\frac{1}{3}`` is ``FRAC``, ``c \\mathbf{1}`` is ``MUL``)."""
+
+_GREEK = frozenset({
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau",
+    "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda",
+    "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+})
+_NAME = re.compile(r"([A-Za-z]+)(?:_?([0-9]+)|_([A-Za-z0-9_]+))?")
+
+
+def latex_name(name: str) -> str:
+    r"""A variable name in LaTeX: ``x``, ``\alpha``, ``W_{1}`` (``W1``, ``W_1``),
+    ``x_{\mathit{hat}}`` (``x_hat``), ``\mathit{loss}``."""
+    m = _NAME.fullmatch(name)
+    if m is None:
+        return r"\mathit{" + name.replace("_", r"\_") + "}"
+    stem, digits, word = m.groups()
+    if len(stem) == 1:
+        out = stem
+    elif stem in _GREEK:
+        out = "\\" + stem
+    else:
+        out = r"\mathit{" + stem + "}"
+    if digits is not None:
+        return f"{out}_{{{digits}}}"
+    if word is not None:
+        return f"{out}_{{{latex_name(word)}}}"
+    return out
+
+
+def paren(text: str) -> str:
+    return rf"\left({text}\right)"
+
+
+def wrap(p: Printed, ok: bool) -> str:
+    return p.text if ok else paren(p.text)
+
+
+def _fraction(numerator: str, denominator: str) -> str:
+    return rf"\frac{{{numerator}}}{{{denominator}}}"
+
+
+def number(v: Fraction) -> Printed:
+    r"""``2``, ``-2``, ``\frac{1}{3}``, ``-\frac{1}{2}``."""
+    sign = "-" if v < 0 else ""
+    a = abs(v)
+    if a.denominator == 1:
+        text, prec, tag = str(a.numerator), ATOM, "const"
+    else:
+        text, prec, tag = _fraction(str(a.numerator), str(a.denominator)), FRAC, "ratio"
+    if sign:
+        return Printed(sign + text, NEG, "negnum")
+    return Printed(text, prec, tag)
+
+
+def juxtapose(pieces: Sequence[str]) -> str:
+    r"""Factors side by side; ``\cdot`` before one that starts with a number."""
+    out = pieces[0]
+    for piece in pieces[1:]:
+        numeric = piece[:1].isdigit() or piece.startswith(r"\frac")
+        out += (r" \cdot " if numeric else " ") + piece
+    return out
+
+
+class _LatexPrinter:
+    def __init__(self) -> None:
+        self.memo: dict[tuple[Node, bool], Printed] = {}
+
+    def p(self, node: Node, bare: bool = False) -> Printed:
+        key = (node, bare and node.op in ("fill", "broadcast"))
+        done = self.memo.get(key)
+        if done is not None:
+            return done
+        out = ROWS[node.op](self, node, key[1])
+        result = out if isinstance(out, Printed) else Printed(
+            out, PRECEDENCE[node.op], node.op)
+        self.memo[key] = result
+        return result
+
+    def negated(self, node: Node, bare: bool) -> Printed | None:
+        if node.op == "const" or (node.op == "fill" and bare):
+            v: Fraction = node.attrs[0]
+            return number(-v) if v < 0 else None
+        if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
+            return self.product(node, negate=True)
+        if node.op == "broadcast" and bare:
+            return self.negated(node.args[0], bare=False)
+        return None
+
+    def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[str] = ()
+                ) -> list[Printed]:
+        """Juxtaposed factors with the text printer's parenthesis rules."""
+        out = [Printed(t, ATOM, "const") for t in lead]
+        for node in nodes:
+            fp = self.p(node)
+            if not out and not after_sign:
+                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul")
+            else:
+                ok = fp.prec > NEG
+            out.append(fp if ok else Printed(paren(fp.text), ATOM, fp.tag))
+        return out
+
+    def braced(self, nodes: Sequence[Node], lead: Sequence[str]) -> str:
+        """A fraction's numerator or denominator: the braces delimit a lone factor."""
+        if not nodes and not lead:
+            return "1"
+        if len(nodes) + len(lead) == 1:
+            return lead[0] if lead else self.p(nodes[0]).text
+        return juxtapose([x.text for x in self.factors(nodes, True, lead)])
+
+    def product(self, node: Node, negate: bool = False) -> Printed:
+        r"""``[-] c f1 f2 ...``, or with divisors / a fractional coefficient
+        ``[-]\frac{p s1 s2}{q d1 d2} M1 M2`` (scalar factors in the fraction)."""
+        f = split_factors(node.args)
+        coef = f.coefficient
+        if coef is not None and negate:
+            coef = -coef
+        sign = "-" if coef is not None and coef < 0 else ""
+        absc = abs(coef) if coef is not None else None
+        keep_coef = absc is not None and not (f.coefficient == -1 and f.numerator)
+        if not f.divisors and (absc is None or absc.denominator == 1):
+            # a literal 1 is kept by the text printer (it reads back); a textbook drops it
+            lead = [str(absc)] if keep_coef and not (absc == 1 and f.numerator) else []
+            pieces = self.factors(f.numerator, bool(sign), lead)
+            if len(pieces) == 1:
+                single = pieces[0]
+                return Printed(sign + single.text, NEG, "neg") if sign else single
+            return Printed(sign + juxtapose([x.text for x in pieces]), MUL, "mul")
+        scalars = [x for x in f.numerator if x.shape.is_scalar]
+        rest = [x for x in f.numerator if not x.shape.is_scalar]
+        p_lead = [str(absc.numerator)] if keep_coef and absc is not None and (
+            absc.numerator != 1 or not scalars) else []
+        den_lead = [str(absc.denominator)] if absc is not None and absc.denominator != 1 else []
+        frac = _fraction(self.braced(scalars, p_lead), self.braced(f.divisors, den_lead))
+        if not rest:
+            return Printed(sign + frac, NEG if sign else FRAC, "neg" if sign else "ratio")
+        tail = self.factors(rest, True)
+        return Printed(sign + juxtapose([frac] + [x.text for x in tail]), MUL, "mul")
+
+
+# --- rows ----------------------------------------------------------------------------
+
+Row = Callable[[_LatexPrinter, Node, bool], "str | Printed"]
+
+_ONES = {"vector": r"\mathbf{1}", "row": r"\mathbf{1}^{\top}", "matrix": r"\mathbf{1}"}
+
+
+def _fill(pr: _LatexPrinter, node: Node, bare: bool) -> str | Printed:
+    v: Fraction = node.attrs[0]
+    if bare:
+        return number(v)
+    kind = node.shape.kind
+    if v in (0, 1):
+        text = _ONES[kind] if v == 1 else _ONES[kind].replace("1", "0")
+        return Printed(text, SUP if kind == "row" else ATOM, "fill")
+    c = number(v)
+    return Printed(f"{c.text} {_ONES[kind]}", MUL, "fill")
+
+
+def _add(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
+    text = pr.p(node.args[0], bare=True).text
+    for term in node.args[1:]:
+        neg = pr.negated(term, bare=True)
+        if neg is not None:
+            text += " - " + wrap(neg, neg.prec > ADD)
+        else:
+            tp = pr.p(term, bare=True)
+            text += " + " + wrap(tp, tp.prec > ADD)
+    return Printed(text, ADD, "add")
+
+
+def _operand(p: Printed, op: str, first: bool) -> str:
+    if first:
+        return wrap(p, p.prec > MUL or (p.prec == MUL and p.tag == op))
+    return wrap(p, p.prec > NEG)
+
+
+def _hadamard(pr: _LatexPrinter, node: Node, bare: bool) -> str:
+    parts = [_operand(pr.p(a), "hadamard", i == 0) for i, a in enumerate(node.args)]
+    return r" \odot ".join(parts)
+
+
+def _ediv(pr: _LatexPrinter, node: Node, bare: bool) -> str:
+    left = _operand(pr.p(node.args[0], bare=True), "ediv", True)
+    right = _operand(pr.p(node.args[1], bare=True), "ediv", False)
+    return rf"{left} \oslash {right}"
+
+
+def _base(p: Printed) -> str:
+    return wrap(p, p.prec >= ATOM)
+
+
+def _power(pr: _LatexPrinter, node: Node, bare: bool) -> str:
+    base = _base(pr.p(node.args[0], bare=True))
+    exponent = pr.p(node.args[1], bare=True).text
+    if node.shape.is_scalar:
+        return f"{base}^{{{exponent}}}"
+    return rf"{base}^{{\circ {exponent}}}"
+
+
+def _transpose(pr: _LatexPrinter, node: Node, bare: bool) -> str:
+    child = node.args[0]
+    if child.op == "inv":
+        return _base(pr.p(child.args[0])) + r"^{-\top}"
+    return _base(pr.p(child)) + r"^{\top}"
+
+
+def _broadcast(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
+    s = pr.p(node.args[0])
+    if bare:
+        return s
+    first = wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
+    return Printed(f"{first} {_ONES[node.shape.kind]}", MUL, "broadcast")
+
+
+def _call(command: str) -> Row:
+    return lambda pr, node, bare: command + paren(pr.p(node.args[0]).text)
+
+
+def _around(left: str, right: str) -> Row:
+    return lambda pr, node, bare: f"{left}{pr.p(node.args[0]).text}{right}"
+
+
+ROWS: dict[str, Row] = {
+    "var": lambda pr, node, bare: latex_name(node.attrs[0]),
+    "differential": lambda pr, node, bare: r"\mathrm{d}" + latex_name(node.attrs[0]),
+    "const": lambda pr, node, bare: number(node.attrs[0]),
+    "fill": _fill,
+    "eye": lambda pr, node, bare: "I",
+    "add": _add,
+    "mul": lambda pr, node, bare: pr.product(node),
+    "hadamard": _hadamard,
+    "ediv": _ediv,
+    "power": _power,
+    "matpow": lambda pr, node, bare: f"{_base(pr.p(node.args[0]))}^{{{node.attrs[0]}}}",
+    "transpose": _transpose,
+    "broadcast": _broadcast,
+    "sum": _call(r"\operatorname{sum}"),
+    "norm1": _around(r"\left\| ", r" \right\|_1"),
+    "norm2": _around(r"\left\| ", r" \right\|_2"),
+    "tr": _call(r"\operatorname{tr}"),
+    "det": _call(r"\det"),
+    "logdet": _call(r"\log\det"),
+    "inv": lambda pr, node, bare: _base(pr.p(node.args[0])) + "^{-1}",
+    "diagm": _call(r"\operatorname{diag}"),
+    "diagv": _call(r"\operatorname{diag}"),
+    **{f: _call("\\" + f) for f in _STANDARD_FUNCTIONS},
+    "sqrt": _around(r"\sqrt{", "}"),
+    "abs": _around(r"\left| ", r" \right|"),
+    "sign": _call(r"\operatorname{sign}"),
+    "relu": _call(r"\operatorname{relu}"),
+    "step": _call(r"\operatorname{step}"),
+}
+"""``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
+
+
+def to_latex(node: Node) -> str:
+    r"""``node`` in LaTeX, e.g. ``A^{\top} C^{\top} X B^{\top} + C A X B``."""
+    printer = _LatexPrinter()
+    try:
+        for n in node.walk():  # children first, so the recursion below stays shallow
+            printer.p(n)
+        return printer.p(node).text
+    except RecursionError:
+        raise LimitError("the expression is too deeply nested to print") from None

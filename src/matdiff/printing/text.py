@@ -1,0 +1,253 @@
+"""The text printer: an expression in matdiff's input language (DESIGN.md).
+
+The output parses back to the same expression.  Precedence, lowest first (the grammar's,
+``parse/grammar.lark``): ``+ -``; ``* / .* ./``; unary minus; ``^ .^`` (right-associative,
+tighter than unary minus: ``-x^2`` is ``-(x^2)``); postfix ``'``; atoms.
+
+Textbook conventions on top of the grammar:
+
+* a sum prints a term with a negative coefficient as a subtraction (``X*w - y``);
+* a product prints a leading ``-1`` as a unary minus (``-A*x``) and scalar factors
+  ``s^-k`` as divisions where they stand (``2*x/c``, ``2/c*x``, ``1/a^2``); a grouped
+  scalar product inside a product is parenthesised unless it comes first
+  (``A*(x'*y)``, ``x'*y*A``) because the parser groups ``x'*y*A`` that way too
+  (``ir/build.py``);
+* ``vector(c)`` / ``matrix(c)`` and a broadcast scalar print as the bare scalar where
+  the parser broadcasts scalars itself: operands of ``+``, ``./`` and ``.^``
+  (``1 + exp(x)``, ``1 ./ x``, ``x.^2``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from ..errors import LimitError
+from ..ir.nodes import Node
+from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS
+from ..ir.products import divisor
+from .common import Printed, finite_decimal, wrap
+
+ADD = 10  # a + b, a - b
+MUL = 20  # a*b, a/b, a.*b, a./b
+NEG = 30  # -a
+POW = 40  # a^b, a.^b, X^k
+POSTFIX = 50  # a'
+ATOM = 60  # names, numbers, calls, (...)
+
+PRECEDENCE: dict[str, int] = {
+    "var": ATOM, "differential": ATOM, "const": ATOM, "fill": ATOM, "eye": ATOM,
+    "add": ADD, "mul": MUL, "hadamard": MUL, "ediv": MUL, "power": POW, "matpow": POW,
+    "transpose": POSTFIX, "broadcast": MUL,
+    "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
+    "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
+    **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+}
+"""The precedence of what each op prints.  Rows override it for special forms: a
+negative number is ``NEG``, ``1/3`` is ``MUL``, ``-x`` is ``NEG``, a row vector
+``vector(c)'`` is ``POSTFIX``, a bare broadcast scalar is whatever the scalar is."""
+
+
+def number(v: Fraction) -> Printed:
+    """``2``, ``-0.25`` (tag ``negnum`` when negative) or ``1/3`` (a division)."""
+    text = finite_decimal(v)
+    if text is None:
+        return Printed(f"{v.numerator}/{v.denominator}", MUL, "ratio")
+    return Printed(text, NEG, "negnum") if v < 0 else Printed(text, ATOM, "const")
+
+
+def _is_negative_literal(p: Printed) -> bool:
+    return p.tag == "negnum"
+
+
+def _dot_operator(left: str, op: str, right: str) -> str:
+    # "1 ./ x", not "1./x": the grammar reads both alike (a number never ends with a
+    # dot), but a reader (or MATLAB habit) sees "1." followed by "/x".
+    if left[-1:].isdigit():
+        return f"{left} {op} {right}"
+    return f"{left}{op}{right}"
+
+
+class _TextPrinter:
+    def __init__(self) -> None:
+        self.memo: dict[tuple[Node, bool], Printed] = {}
+
+    def p(self, node: Node, bare: bool = False) -> Printed:
+        """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar."""
+        key = (node, bare and node.op in ("fill", "broadcast"))
+        done = self.memo.get(key)
+        if done is not None:
+            return done
+        out = ROWS[node.op](self, node, key[1])
+        result = out if isinstance(out, Printed) else Printed(
+            out, PRECEDENCE[node.op], node.op)
+        self.memo[key] = result
+        return result
+
+    def negated(self, node: Node, bare: bool) -> Printed | None:
+        """``-node`` when ``node`` prints with a leading minus sign, else ``None``."""
+        if node.op == "const" or (node.op == "fill" and bare):
+            v: Fraction = node.attrs[0]
+            return number(-v) if v < 0 else None
+        if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
+            return self.product(node, negate=True)
+        if node.op == "broadcast" and bare:
+            return self.negated(node.args[0], bare=False)
+        return None
+
+    def product(self, node: Node, negate: bool = False) -> Printed:
+        """``[-]coefficient*factor*...`` with ``s^-k`` factors as ``/s^k`` in place.
+
+        Factors keep their order (``2/c*x`` for ``2*c^-1*x``): the simplifier keeps
+        the order of scalar factors, so a reordered product would not read back to the
+        same expression.  A divisor with nothing before it gets a ``1`` (``1/c*x``).
+        """
+        coef: Fraction | None = None
+        factors = list(node.args)
+        if factors[0].op == "const":
+            coef = factors.pop(0).attrs[0]
+        sign = coef is not None and (coef > 0 if negate else coef < 0)
+        text = ""
+        count = 0  # operands printed, for the precedence of the result
+        if coef is not None and not (coef == -1 and factors):
+            c = number(abs(coef))
+            text, count = wrap(c, c.prec > MUL), 1
+        last: Printed | None = None
+        for factor in factors:
+            d = divisor(factor)
+            if d is not None:
+                dp = self.p(d)
+                text = (text or "1") + "/" + wrap(dp, dp.prec > NEG)
+                count += 2 if count == 0 else 1
+                continue
+            fp = self.p(factor)
+            if not text and not sign:
+                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul")
+            else:
+                ok = fp.prec > NEG
+            last = fp if ok else Printed(f"({fp.text})", ATOM, fp.tag)
+            text = f"{text}*{last.text}" if text else last.text
+            count += 1
+        if sign:
+            text = "-" + text
+        if count > 1:
+            return Printed(text, MUL, "mul")
+        if sign:
+            return Printed(text, NEG, "neg")
+        return last if last is not None else Printed(text, ATOM, "const")
+
+
+# --- rows ----------------------------------------------------------------------------
+
+Row = Callable[[_TextPrinter, Node, bool], "str | Printed"]
+
+
+def _fill(pr: _TextPrinter, node: Node, bare: bool) -> str | Printed:
+    c = number(node.attrs[0])
+    if bare:
+        return c
+    kind = node.shape.kind
+    if kind == "matrix":
+        return f"matrix({c.text})"
+    text = f"vector({c.text})"
+    return text if kind == "vector" else Printed(text + "'", POSTFIX, "transpose")
+
+
+def _add(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
+    text = pr.p(node.args[0], bare=True).text  # nothing binds looser than +
+    for term in node.args[1:]:
+        neg = pr.negated(term, bare=True)
+        if neg is not None:
+            text += " - " + wrap(neg, neg.prec > ADD)
+        else:
+            tp = pr.p(term, bare=True)
+            text += " + " + wrap(tp, tp.prec > ADD)
+    return Printed(text, ADD, "add")
+
+
+def _elementwise_operand(p: Printed, op: str, first: bool) -> str:
+    """Operands of ``.*`` / ``./``: parenthesise looser operators, a different operator
+    of the same level (``(A*x).*y``) and, after the operator, a leading minus."""
+    if first:
+        return wrap(p, p.prec > MUL or (p.prec == MUL and p.tag == op))
+    return wrap(p, p.prec > NEG)
+
+
+def _hadamard(pr: _TextPrinter, node: Node, bare: bool) -> str:
+    text = _elementwise_operand(pr.p(node.args[0]), "hadamard", True)
+    for a in node.args[1:]:
+        text = _dot_operator(text, ".*", _elementwise_operand(pr.p(a), "hadamard", False))
+    return text
+
+
+def _ediv(pr: _TextPrinter, node: Node, bare: bool) -> str:
+    left = _elementwise_operand(pr.p(node.args[0], bare=True), "ediv", True)
+    right = _elementwise_operand(pr.p(node.args[1], bare=True), "ediv", False)
+    return _dot_operator(left, "./", right)
+
+
+def _exponent(p: Printed) -> str:
+    # right-associative: a^b^c; a negative number needs no parentheses (x^-1)
+    return wrap(p, p.prec >= POW or _is_negative_literal(p))
+
+
+def _power(pr: _TextPrinter, node: Node, bare: bool) -> str:
+    base = pr.p(node.args[0], bare=True)
+    exponent = _exponent(pr.p(node.args[1], bare=True))
+    if node.shape.is_scalar:
+        return f"{wrap(base, base.prec > POW)}^{exponent}"
+    return _dot_operator(wrap(base, base.prec > POW), ".^", exponent)
+
+
+def _matpow(pr: _TextPrinter, node: Node, bare: bool) -> str:
+    base = pr.p(node.args[0])
+    return f"{wrap(base, base.prec > POW)}^{node.attrs[0]}"
+
+
+def _transpose(pr: _TextPrinter, node: Node, bare: bool) -> str:
+    child = pr.p(node.args[0])
+    return wrap(child, child.prec >= POSTFIX) + "'"
+
+
+def _broadcast(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
+    s = pr.p(node.args[0])
+    if bare:
+        return s
+    ones = {"vector": "vector(1)", "row": "vector(1)'", "matrix": "matrix(1)"}
+    first = wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
+    return Printed(f"{first}*{ones[node.shape.kind]}", MUL, "broadcast")
+
+
+def _function(name: str) -> Row:
+    return lambda pr, node, bare: f"{name}({pr.p(node.args[0]).text})"
+
+
+ROWS: dict[str, Row] = {
+    "var": lambda pr, node, bare: str(node.attrs[0]),
+    "differential": lambda pr, node, bare: f"d{node.attrs[0]}",
+    "const": lambda pr, node, bare: number(node.attrs[0]),
+    "fill": _fill,
+    "eye": lambda pr, node, bare: "eye",
+    "add": _add,
+    "mul": lambda pr, node, bare: pr.product(node),
+    "hadamard": _hadamard,
+    "ediv": _ediv,
+    "power": _power,
+    "matpow": _matpow,
+    "transpose": _transpose,
+    "broadcast": _broadcast,
+    **{op: _function(spec.surface) for op, spec in OPS.items() if spec.surface is not None},
+}
+"""``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``.  Functions print
+by their surface name (``diag`` for both ``diagm`` and ``diagv``)."""
+
+
+def to_text(node: Node) -> str:
+    """``node`` in the input language, e.g. ``A'*C'*X*B' + C*A*X*B``."""
+    printer = _TextPrinter()
+    try:
+        for n in node.walk():  # children first, so the recursion below stays shallow
+            printer.p(n)
+        return printer.p(node).text
+    except RecursionError:
+        raise LimitError("the expression is too deeply nested to print") from None

@@ -1,0 +1,317 @@
+"""Procedures for the n-ary canonical forms of ``mul``, ``add`` and ``hadamard``.
+
+Each function is one rule of :data:`~matdiff.simplify.rules.RULES`: it takes a node whose
+operands are already simplified and returns the rewritten node, or ``None`` when it does
+not apply.  Each does one thing, so the record names the step a textbook would name.
+
+Canonical product (``mul``): one leading numeric coefficient (none if 1), then the other
+scalar-valued factors in their original order with equal bases collected into powers,
+then the matrix chain with identities dropped.  Canonical sum (``add``): like terms
+collected with exact coefficients, in first-appearance order, the numeric term last.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..ir import Node
+from ..ir import build as b
+from .numeric import numeric_value
+
+
+def _is_number(node: Node) -> bool:
+    """A scalar numeric constant (a ``fill`` is a vector/matrix, not a number)."""
+    return node.op == "const"
+
+
+def _split_power(f: Node) -> tuple[Node, Fraction]:
+    """A scalar factor as ``base^exponent`` with a numeric exponent (``s`` is ``s^1``)."""
+    if f.op == "power":
+        e = numeric_value(f.args[1])
+        if e is not None:
+            return f.args[0], e
+    return f, Fraction(1)
+
+
+def _inner_of_vars(f: Node) -> tuple[Node, Node] | None:
+    """``(u, v)`` if ``f`` is the grouped inner product ``u'*v`` of two vector vars."""
+    if f.op != "mul" or len(f.args) != 2 or not f.shape.is_scalar:
+        return None
+    left, v = f.args
+    if left.op != "transpose":
+        return None
+    u = left.args[0]
+    if u.op == "var" and v.op == "var" and u.shape.kind == v.shape.kind == "vector":
+        return u, v
+    return None
+
+
+# --- mul ----------------------------------------------------------------------------
+
+def mul_zero(node: Node) -> Node | None:
+    """``0*A = 0``: a zero factor (``0`` or ``vector(0)``/``matrix(0)``) zeroes the product."""
+    if any(numeric_value(f) == 0 for f in node.args):
+        return b.zero(node.shape)
+    return None
+
+
+def mul_constants(node: Node) -> Node | None:
+    """``a*A*b*B = (a*b)*A*B`` and ``1*A = A``: one leading coefficient, none if it is 1."""
+    numbers = [f for f in node.args if _is_number(f)]
+    if not numbers:
+        return None
+    if len(numbers) == 1 and node.args[0] is numbers[0] and numbers[0].attrs[0] != 1:
+        return None
+    coef = Fraction(1)
+    for f in numbers:
+        coef *= f.attrs[0]
+    rest = [f for f in node.args if not _is_number(f)]
+    if not rest:
+        return b.const(coef)
+    return b.mul(*rest) if coef == 1 else b.mul(b.const(coef), *rest)
+
+
+def mul_fill(node: Node) -> Node | None:
+    """``c*matrix(d) = matrix(c*d)``: a number times a constant vector/matrix."""
+    if len(node.args) == 2 and _is_number(node.args[0]) and node.args[1].op == "fill":
+        return b.fill(node.args[0].attrs[0] * node.args[1].attrs[0], node.shape)
+    return None
+
+
+def mul_eye(node: Node) -> Node | None:
+    """``A*I = I*A = A``: identities are dropped from a chain with another matrix factor."""
+    big = [f for f in node.args if not f.shape.is_scalar]
+    eyes = [f for f in big if f.op == "eye"]
+    if not eyes or (len(eyes) == 1 and len(big) == 1):
+        return None
+    keep_one = len(eyes) == len(big)  # I*I = I: one identity stays
+    out: list[Node] = []
+    for f in node.args:
+        if f.op != "eye":
+            out.append(f)
+        elif keep_one:
+            out.append(f)
+            keep_one = False
+    return b.mul(*out)
+
+
+def _split_matpow(f: Node) -> tuple[Node, int]:
+    """A chain factor as ``F^k`` with ``k >= 1`` (``F`` is ``F^1``)."""
+    if f.op == "matpow" and f.attrs[0] >= 1:
+        return f.args[0], int(f.attrs[0])
+    return f, 1
+
+
+def mul_matpow(node: Node) -> Node | None:
+    """``F^j * F^k = F^(j+k)`` for adjacent equal factors of a chain (``X*X = X^2``)."""
+    out: list[tuple[Node, int]] = []
+    merged = False
+    for f in node.args:
+        base, k = _split_matpow(f)
+        if out and not f.shape.is_scalar and out[-1][0] is base:
+            out[-1] = (base, out[-1][1] + k)
+            merged = True
+        else:
+            out.append((base, k))
+    if not merged:
+        return None
+    return b.mul(*(base if k == 1 else b.matpow(base, k) for base, k in out))
+
+
+def _is_divisor(f: Node) -> bool:
+    """``s^-k`` with a number ``k > 0``: a factor a textbook writes under a fraction bar."""
+    if f.op != "power" or not f.shape.is_scalar:
+        return False
+    e = numeric_value(f.args[1])
+    return e is not None and e < 0
+
+
+def mul_scalars_first(node: Node) -> Node | None:
+    """``A*s*B = s*A*B``: scaling commutes, so scalar factors lead — numbers first, then
+    the others, then divisors ``s^-k`` (as ``2*a/b`` reads) — each group in its original
+    order."""
+    def rank(f: Node) -> int:
+        if not f.shape.is_scalar:
+            return 3
+        return 0 if _is_number(f) else 2 if _is_divisor(f) else 1
+    ordered = sorted(node.args, key=rank)  # stable
+    if all(x is y for x, y in zip(ordered, node.args, strict=True)):
+        return None
+    return b.mul(*ordered)
+
+
+def _is_grouped(f: Node) -> bool:
+    """A scalar-valued product of non-scalar factors kept as one factor (``x'*y``)."""
+    return f.op == "mul" and f.shape.is_scalar and any(not a.shape.is_scalar for a in f.args)
+
+
+def _closes(segment: list[Node]) -> bool:
+    """Whether a run of chain factors multiplies to a scalar (starts with a row, ends
+    with a column)."""
+    return segment[0].shape.rows is None and segment[-1].shape.cols is None
+
+
+def mul_splice_groups(node: Node) -> Node | None:
+    """``(s*x'*y)*B = s*(x'*y)*B``: a grouped scalar factor holds only its chain; its own
+    scalar factors join the outer product."""
+    if not any(_is_grouped(f) and any(a.shape.is_scalar for a in f.args) for f in node.args):
+        return None
+    out: list[Node] = []
+    for f in node.args:
+        if _is_grouped(f):
+            out += [a for a in f.args if a.shape.is_scalar]
+            f = b.mul(*(a for a in f.args if not a.shape.is_scalar))
+        out.append(f)
+    return b.mul(*out)
+
+
+def mul_group_scalars(node: Node) -> Node | None:
+    """``x'*y*B = (x'*y)*B``: a chain is cut, left to right, wherever its running product
+    is a scalar, and each such segment becomes one scalar factor — the grouping a
+    left-to-right reading of ``x'*y*x'*A*x`` gives.  A last segment that is the whole
+    rest of the chain stays a chain, unless it is one of several segments or stands
+    beside a non-numeric scalar factor (``s*x'*y = s*(x'*y)``; ``2*x'*y`` stays)."""
+    scalars = [f for f in node.args if f.shape.is_scalar]
+    segments: list[list[Node]] = [[]]
+    for f in node.args:
+        if not f.shape.is_scalar:
+            segments[-1].append(f)
+            if _closes(segments[-1]):
+                segments.append([])
+    if not segments[-1]:
+        segments.pop()
+    if not segments or not _closes(segments[0]):
+        return None
+    last_alone = len(segments) == 1 and all(_is_number(s) for s in scalars)
+    if last_alone:
+        return None
+    groups: list[Node] = []
+    rest: list[Node] = []
+    for seg in segments:
+        if _closes(seg):
+            groups.append(b.mul(*seg))
+        else:
+            rest += seg
+    return b.mul(*scalars, *groups, *rest)
+
+
+def mul_ungroup(node: Node) -> Node | None:
+    """``2*(x'*y) = 2*x'*y``: a lone grouped factor beside numbers only is the chain
+    itself (the inverse of :func:`mul_group_scalars` there)."""
+    grouped = [f for f in node.args if _is_grouped(f)]
+    if len(grouped) != 1 or not all(_is_number(f) or f is grouped[0] for f in node.args):
+        return None
+    return b.mul(*(f for f in node.args if f is not grouped[0]), *grouped[0].args)
+
+
+def mul_collect_powers(node: Node) -> Node | None:
+    """``s^a * s^b = s^(a+b)`` for scalar factors with numeric exponents, where defined
+    (``s*s = s^2``, ``s*s^-1 = 1``, ``det(X)^-1*det(X) = 1``)."""
+    totals: dict[Node, Fraction] = {}
+    counts: dict[Node, int] = {}
+    for f in node.args:
+        if f.shape.is_scalar and not _is_number(f):
+            base, e = _split_power(f)
+            totals[base] = totals.get(base, Fraction(0)) + e
+            counts[base] = counts.get(base, 0) + 1
+    if all(c == 1 for c in counts.values()):
+        return None
+    out: list[Node] = []
+    done: set[Node] = set()
+    for f in node.args:
+        if not f.shape.is_scalar or _is_number(f):
+            out.append(f)
+            continue
+        base = _split_power(f)[0]
+        if base in done:
+            continue
+        done.add(base)
+        e = totals[base]
+        if e == 1:
+            out.append(base)
+        elif e != 0:
+            out.append(b.power(base, b.const(e)))
+    return b.mul(*out) if out else b.const(1)
+
+
+def mul_orient_inner(node: Node) -> Node | None:
+    """``x'*a = a'*x`` (a scalar is its own transpose): in a chain, an inner product of two
+    vector variables transposes the one whose name sorts first."""
+    out: list[Node] = []
+    changed = False
+    for f in node.args:
+        uv = _inner_of_vars(f)
+        if uv is not None and uv[0].attrs[0] > uv[1].attrs[0]:
+            u, v = uv
+            f = b.mul(b.transpose(v), u)
+            changed = True
+        out.append(f)
+    return b.mul(*out) if changed else None
+
+
+def mul_outer(node: Node) -> Node | None:
+    """``(u'*v)*w = w*u'*v``: a vector scaled by an inner product becomes a chain, as the
+    Matrix Cookbook writes ``d(x'a)^2/dx = 2*a*a'*x``."""
+    big = [f for f in node.args if not f.shape.is_scalar]
+    if len(big) != 1 or big[0].shape.kind != "vector":
+        return None
+    inner = next((f for f in node.args if _inner_of_vars(f) is not None), None)
+    if inner is None:
+        return None
+    scalars = [f for f in node.args if f.shape.is_scalar and f is not inner]
+    return b.mul(*scalars, big[0], *inner.args)
+
+
+# --- add ----------------------------------------------------------------------------
+
+def add_zero(node: Node) -> Node | None:
+    """``A + 0 = A``; a sum of zeros is the zero of its shape."""
+    terms = [t for t in node.args if numeric_value(t) != 0]
+    if len(terms) == len(node.args):
+        return None
+    return b.add(*terms) if terms else b.zero(node.shape)
+
+
+def _split_coefficient(t: Node) -> tuple[Fraction, Node]:
+    """A term as ``coefficient * rest`` (the leading number of a canonical product)."""
+    if t.op == "mul" and _is_number(t.args[0]):
+        return t.args[0].attrs[0], b.mul(*t.args[1:])
+    return Fraction(1), t
+
+
+def add_collect(node: Node) -> Node | None:
+    """``a*T + b*T = (a+b)*T``: like terms collected with exact coefficients, in the order
+    they first appear (``A*x + A*x = 2*A*x``, ``x - x = 0``)."""
+    coefs: dict[Node, Fraction] = {}
+    counts: dict[Node, int] = {}
+    numbers: list[Node] = []
+    for t in node.args:
+        if numeric_value(t) is not None:
+            numbers.append(t)
+            continue
+        c, rest = _split_coefficient(t)
+        coefs[rest] = coefs.get(rest, Fraction(0)) + c
+        counts[rest] = counts.get(rest, 0) + 1
+    if all(n == 1 for n in counts.values()):
+        return None
+    out: list[Node] = []
+    for rest, c in coefs.items():
+        if c == 1:
+            out.append(rest)
+        elif c != 0:
+            out.append(b.mul(b.const(c), rest))
+    out += numbers
+    return b.add(*out) if out else b.zero(node.shape)
+
+
+def add_constants(node: Node) -> Node | None:
+    """``a + A + b = A + (a+b)``: numeric terms (numbers, or fills of the sum's shape)
+    summed into one, written last."""
+    numbers = [t for t in node.args if numeric_value(t) is not None]
+    if not numbers or (len(numbers) == 1 and node.args[-1] is numbers[0]):
+        return None
+    total = sum((numeric_value(t) or Fraction(0) for t in numbers), Fraction(0))
+    rest = [t for t in node.args if numeric_value(t) is None]
+    if total != 0 or not rest:
+        rest.append(b.fill(total, node.shape))
+    return b.add(*rest)

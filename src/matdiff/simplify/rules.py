@@ -1,0 +1,179 @@
+"""RULES: every rewrite the simplifier knows, one row each.
+
+A row states its identity and its source, and either a pattern line (see
+:mod:`~matdiff.simplify.patterns`) or a procedure (:mod:`~matdiff.simplify.canonical`,
+:mod:`~matdiff.simplify.structural`).  Rows of one op are tried in table order, so a more
+specific row comes before a more general one.  Adding a rule is adding a row here; the
+engine dispatches on the op and needs no change.
+
+Every rule preserves the value wherever the expression it rewrites is defined (the
+convention of matrix calculus texts: ``s*s^-1 = 1``, ``0*A = 0``).
+"""
+
+from __future__ import annotations
+
+from ..ir import ELEMENTWISE_FUNCTIONS
+from . import canonical as c
+from . import elementwise as e
+from . import structural as s
+from .numeric import EXACT_FUNCTIONS
+from .rule import Rule, pattern_rule, procedure_rule
+
+ALGEBRA = "algebra"
+CANONICAL = "matdiff canonical form"
+
+_TRANSPOSE: list[Rule] = [
+    pattern_rule("transpose-involution", "T(T(X)) -> X", "(A')' = A", ALGEBRA),
+    pattern_rule("transpose-scalar", "T(S) -> S if S is scalar",
+                 "s' = s for a scalar s", ALGEBRA),
+    pattern_rule("transpose-eye", "T(E:eye) -> E", "I' = I", ALGEBRA),
+    procedure_rule("transpose-fill", "transpose", s.transpose_fill,
+                   "matrix(c)' = matrix(c)", ALGEBRA),
+    pattern_rule("transpose-diag", "T(diagm(V)) -> diagm(V)", "diag(v)' = diag(v)", ALGEBRA),
+    pattern_rule("transpose-symmetric", "T(X) -> X if X is symmetric",
+                 "S' = S for S declared symmetric, spd or diagonal (and expressions built "
+                 "from such: inv(S), S^k, S + S2, c*S, ...)",
+                 "definition of a symmetric matrix; DESIGN.md (symmetric constants)"),
+    procedure_rule("transpose-product", "transpose", s.transpose_product,
+                   "(A*B*C)' = C'*B'*A'; (s*A)' = s*A' for a scalar s",
+                   "Matrix Cookbook (eq. 5, 6)"),
+    procedure_rule("transpose-sum", "transpose", s.transpose_sum,
+                   "(A + B)' = A' + B'", "Matrix Cookbook (eq. 4)"),
+    procedure_rule("transpose-hadamard", "transpose", s.transpose_hadamard,
+                   "(A .* B)' = A' .* B'", ALGEBRA),
+    pattern_rule("transpose-ediv", "T(ediv(X, Y)) -> ediv(T(X), T(Y))",
+                 "(A ./ B)' = A' ./ B'", ALGEBRA),
+    pattern_rule("transpose-power", "T(power(X, Y)) -> power(T(X), T(Y))",
+                 "(A .^ B)' = A' .^ B'", ALGEBRA),
+    procedure_rule("transpose-broadcast", "transpose", s.transpose_broadcast,
+                   "broadcast(s)' = broadcast(s) of the transposed shape", ALGEBRA),
+    pattern_rule("transpose-matpow", "T(matpow{K}(X)) -> matpow{K}(T(X))",
+                 "(X^k)' = (X')^k", "Matrix Cookbook (eq. 6)"),
+] + [
+    pattern_rule(f"transpose-{f}", f"T({f}(X)) -> {f}(T(X))",
+                 f"{f}(A)' = {f}(A') (elementwise)", ALGEBRA)
+    for f in ELEMENTWISE_FUNCTIONS
+]
+
+_INVERSE: list[Rule] = [
+    pattern_rule("inverse-transpose", "inv(T(X)) -> T(inv(X))",
+                 "inv(A') = inv(A)'", "Matrix Cookbook (eq. 3)"),
+    pattern_rule("inverse-involution", "inv(inv(X)) -> X", "inv(inv(A)) = A", ALGEBRA),
+    pattern_rule("inverse-eye", "inv(E:eye) -> E", "inv(I) = I", ALGEBRA),
+]
+
+_REDUCTIONS: list[Rule] = [
+    pattern_rule("trace-scalar", "tr(S) -> S if S is scalar",
+                 "tr(s) = s for a scalar (1x1) s", ALGEBRA),
+    pattern_rule("trace-transpose", "tr(T(X)) -> tr(X)", "tr(A') = tr(A)",
+                 "seed 000, trace property 1; Matrix Cookbook (eq. 13)"),
+    pattern_rule("det-transpose", "det(T(X)) -> det(X)", "det(A') = det(A)",
+                 "Matrix Cookbook (eq. 20)"),
+    pattern_rule("det-eye", "det(E:eye) -> 1", "det(I) = 1", ALGEBRA),
+    pattern_rule("logdet-transpose", "logdet(T(X)) -> logdet(X)",
+                 "logdet(A') = logdet(A)", "Matrix Cookbook (eq. 20)"),
+    pattern_rule("logdet-eye", "logdet(E:eye) -> 0", "logdet(I) = 0", ALGEBRA),
+    pattern_rule("sum-scalar", "sum(S) -> S if S is scalar", "sum(s) = s for a scalar s",
+                 ALGEBRA),
+    pattern_rule("sum-transpose", "sum(T(X)) -> sum(X)", "sum(A') = sum(A)", ALGEBRA),
+    pattern_rule("sum-zero", "sum(0) -> 0", "sum(0) = 0", ALGEBRA),
+    pattern_rule("norm1-transpose", "norm1(T(X)) -> norm1(X)", "norm1(A') = norm1(A)",
+                 ALGEBRA),
+    pattern_rule("norm1-zero", "norm1(0) -> 0", "norm1(0) = 0", ALGEBRA),
+    pattern_rule("norm2-transpose", "norm2(T(X)) -> norm2(X)", "norm2(A') = norm2(A)",
+                 ALGEBRA),
+    pattern_rule("norm2-zero", "norm2(0) -> 0", "norm2(0) = 0", ALGEBRA),
+    pattern_rule("diag-transpose", "diagv(T(X)) -> diagv(X)", "diag(A') = diag(A)",
+                 ALGEBRA),
+    pattern_rule("diag-diag", "diagv(diagm(V)) -> V", "diag(diag(v)) = v", ALGEBRA),
+]
+
+_MUL: list[Rule] = [
+    procedure_rule("mul-zero", "mul", c.mul_zero, "0*A = 0", ALGEBRA),
+    procedure_rule("mul-constants", "mul", c.mul_constants,
+                   "a*A*b*B = (a*b)*A*B; 1*A = A", ALGEBRA),
+    procedure_rule("mul-fill", "mul", c.mul_fill, "c*matrix(d) = matrix(c*d)", ALGEBRA),
+    procedure_rule("mul-eye", "mul", c.mul_eye, "A*I = I*A = A", ALGEBRA),
+    procedure_rule("mul-matpow", "mul", c.mul_matpow, "X^j*X^k = X^(j+k) (X*X = X^2)",
+                   ALGEBRA),
+    procedure_rule("mul-scalars-first", "mul", c.mul_scalars_first,
+                   "A*s*B = s*A*B for a scalar s (scaling commutes; numbers first, "
+                   "divisors s^-k last)", CANONICAL),
+    procedure_rule("mul-splice-groups", "mul", c.mul_splice_groups,
+                   "(s*x'*y)*B = s*(x'*y)*B", ALGEBRA),
+    procedure_rule("mul-group-scalars", "mul", c.mul_group_scalars,
+                   "x'*y*B = (x'*y)*B: scalar-valued segments of a chain are scalar factors "
+                   "(associativity)", CANONICAL),
+    procedure_rule("mul-ungroup", "mul", c.mul_ungroup, "2*(x'*y) = 2*x'*y (associativity)",
+                   CANONICAL),
+    procedure_rule("mul-collect-powers", "mul", c.mul_collect_powers,
+                   "s^a * s^b = s^(a+b) (so s*s = s^2, s*s^-1 = 1), where defined", ALGEBRA),
+    procedure_rule("mul-orient-inner", "mul", c.mul_orient_inner,
+                   "x'*a = a'*x (a scalar is its own transpose; the name sorting first "
+                   "is transposed)", CANONICAL),
+    procedure_rule("mul-outer", "mul", c.mul_outer, "(a'*x)*w = w*a'*x",
+                   "Matrix Cookbook form: d(x'*a)^2/dx = 2*a*a'*x"),
+]
+
+_ADD: list[Rule] = [
+    procedure_rule("add-zero", "add", c.add_zero, "A + 0 = A", ALGEBRA),
+    procedure_rule("add-collect", "add", c.add_collect,
+                   "a*T + b*T = (a+b)*T (like terms; A - A = 0)", ALGEBRA),
+    procedure_rule("add-constants", "add", c.add_constants,
+                   "a + A + b = A + (a+b) for numbers a, b", ALGEBRA),
+]
+
+_ELEMENTWISE: list[Rule] = [
+    procedure_rule("hadamard-zero", "hadamard", e.hadamard_zero, "A .* 0 = 0", ALGEBRA),
+    procedure_rule("hadamard-one", "hadamard", e.hadamard_one, "A .* matrix(1) = A",
+                   ALGEBRA),
+    procedure_rule("hadamard-scale", "hadamard", e.hadamard_scale,
+                   "matrix(c) .* A = c*A; broadcast(s) .* A = s*A", ALGEBRA),
+    procedure_rule("hadamard-scalars-out", "hadamard", e.hadamard_scalars_out,
+                   "(s*A) .* B = s*(A .* B) for a scalar s", ALGEBRA),
+    procedure_rule("hadamard-ediv", "hadamard", e.hadamard_ediv,
+                   "(A ./ Y) .* B = (A .* B) ./ Y", ALGEBRA),
+    procedure_rule("hadamard-collect-powers", "hadamard", e.hadamard_collect_powers,
+                   "A.^a .* A.^b = A.^(a+b) (A .* A = A.^2), where defined", ALGEBRA),
+    procedure_rule("hadamard-order", "hadamard", e.hadamard_order,
+                   "A .* B = B .* A (factors in canonical order)", CANONICAL),
+    pattern_rule("ediv-zero", "ediv(0, X) -> 0", "0 ./ A = 0 (where defined)", ALGEBRA),
+    procedure_rule("ediv-scale", "ediv", e.ediv_scale,
+                   "A ./ matrix(c) = (1/c)*A; A ./ broadcast(s) = s^-1*A", ALGEBRA),
+    procedure_rule("ediv-scalars-out", "ediv", e.ediv_scalars_out,
+                   "(s*A) ./ B = s*(A ./ B); A ./ (s*B) = s^-1*(A ./ B); "
+                   "matrix(c) ./ B = c*(1 ./ B)", ALGEBRA),
+    procedure_rule("ediv-of-ediv", "ediv", e.ediv_of_ediv,
+                   "(A ./ B) ./ C = A ./ (B .* C); A ./ (B ./ C) = (A .* C) ./ B", ALGEBRA),
+    pattern_rule("power-one", "power(X, 1) -> X", "A.^1 = A", ALGEBRA),
+    pattern_rule("power-zero", "power(X, 0) -> 1", "A.^0 = matrix(1) (0^0 = 1)", ALGEBRA),
+    procedure_rule("power-fold", "power", s.power_fold,
+                   "c^k folded exactly (|k| <= 64, bounded size)", ALGEBRA),
+    procedure_rule("power-of-power", "power", s.power_of_power,
+                   "(x^a)^k = x^(a*k) for an integer k, where defined", ALGEBRA),
+    procedure_rule("broadcast-const", "broadcast", s.broadcast_const,
+                   "broadcast(c) = matrix(c)", ALGEBRA),
+    procedure_rule("matpow-trivial", "matpow", s.matpow_trivial, "X^1 = X; X^0 = I", ALGEBRA),
+    pattern_rule("matpow-eye", "matpow{K}(E:eye) -> E", "I^k = I", ALGEBRA),
+]
+
+# f(c) = exact value: the points where a function's value is a known rational.
+_ZERO_POINTS = {"exp": ("0", "1"), "log": ("1", "0"), "sin": ("0", "0"), "cos": ("0", "1"),
+                "tan": ("0", "0"), "arcsin": ("0", "0"), "arccos": ("1", "0"),
+                "arctan": ("0", "0"), "sinh": ("0", "0"), "cosh": ("0", "1"),
+                "tanh": ("0", "0")}
+
+_FOLDS: list[Rule] = [
+    pattern_rule(f"fold-{f}", f"{f}({x}) -> {y}", f"{f}({x}) = {y}", ALGEBRA)
+    for f, (x, y) in _ZERO_POINTS.items()
+] + [
+    procedure_rule(f"fold-{f}", f, s.fold_function(f), f"{f}(c) of a number c, exactly",
+                   ALGEBRA)
+    for f in EXACT_FUNCTIONS
+]
+
+RULES: tuple[Rule, ...] = (
+    *_TRANSPOSE, *_INVERSE, *_REDUCTIONS, *_MUL, *_ADD, *_ELEMENTWISE, *_FOLDS)
+"""All rules; rows of one op are tried in this order."""
+
+assert len({r.name for r in RULES}) == len(RULES), "duplicate rule name"

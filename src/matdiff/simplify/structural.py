@@ -1,0 +1,122 @@
+"""Procedures for the rules a fixed-arity pattern cannot state: n-ary transposes, rules
+that rebuild a leaf's shape attribute, and exact numeric folding.
+
+Like :mod:`~matdiff.simplify.canonical`, each function is one rule: it gets a node whose
+operands are simplified and returns the rewritten node or ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from ..ir import Node
+from ..ir import build as b
+from ..shapes import Shape
+from .numeric import EXACT_FUNCTIONS, exact_power, numeric_value
+
+
+def _target(node: Node) -> Shape:
+    shape = node.attrs[0]
+    assert isinstance(shape, Shape)
+    return shape
+
+
+# --- transposes pushed to the leaves ------------------------------------------------
+
+def transpose_product(node: Node) -> Node | None:
+    """``(A*B*C)' = C'*B'*A'``; scalar factors are their own transposes and stay in front
+    (Matrix Cookbook eq. 5-6)."""
+    x = node.args[0]
+    if x.op != "mul":
+        return None
+    scalars = [f for f in x.args if f.shape.is_scalar]
+    chain = [b.transpose(f) for f in reversed(x.args) if not f.shape.is_scalar]
+    return b.mul(*scalars, *chain)
+
+
+def transpose_sum(node: Node) -> Node | None:
+    """``(A + B)' = A' + B'`` (Matrix Cookbook eq. 4)."""
+    x = node.args[0]
+    if x.op != "add":
+        return None
+    return b.add(*(b.transpose(t) for t in x.args))
+
+
+def transpose_hadamard(node: Node) -> Node | None:
+    """``(A .* B)' = A' .* B'`` (entrywise operations commute with transposition)."""
+    x = node.args[0]
+    if x.op != "hadamard":
+        return None
+    return b.hadamard(*(b.transpose(f) for f in x.args))
+
+
+def transpose_fill(node: Node) -> Node | None:
+    """``matrix(c)' = matrix(c)`` of the transposed shape."""
+    x = node.args[0]
+    if x.op != "fill":
+        return None
+    return b.fill(x.attrs[0], x.shape.T)
+
+
+def transpose_broadcast(node: Node) -> Node | None:
+    """``broadcast(s)' = broadcast(s)`` of the transposed shape."""
+    x = node.args[0]
+    if x.op != "broadcast":
+        return None
+    return b.broadcast(x.args[0], _target(x).T)
+
+
+# --- powers ---------------------------------------------------------------------------
+
+def power_fold(node: Node) -> Node | None:
+    """``c^k`` of numbers folded when exact and small (``|k| <= 64``, a bounded result)."""
+    base, exponent = (numeric_value(a) for a in node.args)
+    if base is None or exponent is None:
+        return None
+    value = exact_power(base, exponent)
+    return None if value is None else b.fill(value, node.shape)
+
+
+def power_of_power(node: Node) -> Node | None:
+    """``(x^a)^b = x^(a*b)`` for numbers ``a`` and an integer ``b``, where defined."""
+    inner, outer = node.args
+    if inner.op != "power":
+        return None
+    a, k = numeric_value(inner.args[1]), numeric_value(outer)
+    if a is None or k is None or k.denominator != 1:
+        return None
+    return b.power(inner.args[0], b.fill(a * k, node.shape))
+
+
+# --- broadcasting, folding, matrix powers ------------------------------------
+
+def broadcast_const(node: Node) -> Node | None:
+    """``broadcast(c) = matrix(c)``: a broadcast number is a constant fill."""
+    c = numeric_value(node.args[0])
+    return None if c is None else b.fill(c, node.shape)
+
+
+def fold_function(op: str) -> Callable[[Node], Node | None]:
+    """The procedure folding ``op(c)`` for a number ``c`` where the value is exact."""
+    exact = EXACT_FUNCTIONS[op]
+
+    def fold(node: Node) -> Node | None:
+        c = numeric_value(node.args[0])
+        value: Fraction | None = None if c is None else exact(c)
+        return None if value is None else b.fill(value, node.shape)
+
+    fold.__name__ = f"fold_{op}"
+    return fold
+
+
+def matpow_trivial(node: Node) -> Node | None:
+    """``X^1 = X`` and ``X^0 = I``."""
+    k = node.attrs[0]
+    if k == 1:
+        return node.args[0]
+    if k == 0:
+        rows = node.shape.rows
+        assert rows is not None
+        return b.eye(rows)
+    return None

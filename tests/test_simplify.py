@@ -1,0 +1,814 @@
+"""Tests for matdiff.simplify: the expected canonical forms, the rule table, the pattern
+language, the engine's limits, and — on a seeded corpus of random expressions — that
+simplification never changes a value (checked numerically with a small local evaluator).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node, make
+from matdiff.ir import build as b
+from matdiff.shapes import SCALAR, Shape, matrix, row, vector
+from matdiff.simplify import RULES, Rewrite, Rule, Simplifier, simplify
+from matdiff.simplify.numeric import exact_power, iroot
+from matdiff.simplify.patterns import PatternSyntaxError, is_symmetric, parse_pattern
+from matdiff.simplify.rule import pattern_rule
+
+T = b.transpose
+F = b.apply
+n, m = "n", "m"
+SIZES = {n: 3, m: 2}
+
+
+# --- a readable s-expression for failure messages --------------------------------------
+
+def sexp(e: Node) -> str:
+    if e.op == "var":
+        return str(e.attrs[0])
+    if e.op == "differential":
+        return f"d{e.attrs[0]}"
+    if e.op == "const":
+        return str(e.attrs[0])
+    if e.op == "fill":
+        return f"[{e.attrs[0]}]{e.shape.describe()}"
+    if e.op == "eye":
+        return "I"
+    if e.op == "transpose":
+        return sexp(e.args[0]) + "'"
+    inner = " ".join(sexp(a) for a in e.args)
+    extra = "".join(f" :{a}" for a in e.attrs)
+    return f"({e.op} {inner}{extra})"
+
+
+def same(got: Node, want: Node) -> None:
+    assert got is want, f"\n got:  {sexp(got)}\n want: {sexp(want)}"
+
+
+def fired(e: Node, **kw: int) -> tuple[Node, list[str]]:
+    rec: list[Rewrite] = []
+    out = simplify(e, record=rec, **kw)
+    return out, [r.rule for r in rec]
+
+
+# --- a small NumPy evaluator: every value is a 2-D array (scalar 1x1, vector n x 1) ---
+
+def _size(d: object) -> int:
+    if d is None:
+        return 1
+    return d if isinstance(d, int) else SIZES[str(d)]
+
+
+def _dims(s: Shape) -> tuple[int, int]:
+    return _size(s.rows), _size(s.cols)
+
+
+_UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+    "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
+    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "abs": np.abs, "sign": np.sign,
+    "relu": lambda a: np.maximum(a, 0.0), "step": lambda a: (a > 0).astype(float),
+}
+assert set(_UNARY) == set(ELEMENTWISE_FUNCTIONS)
+
+
+class Evaluator:
+    """Evaluates a node on named values; ``peak`` is the largest intermediate magnitude
+    (rounding errors scale with it, so comparisons use it as the tolerance's scale)."""
+
+    def __init__(self, env: dict[str, np.ndarray]):
+        self.env = env
+        self.memo: dict[Node, np.ndarray] = {}
+        self.peak = 1.0
+
+    def __call__(self, e: Node) -> np.ndarray:
+        got = self.memo.get(e)
+        if got is None:
+            got = self._eval(e, [self(a) for a in e.args])
+            with np.errstate(all="ignore"):
+                finite = got[np.isfinite(got)]
+            if finite.size:
+                self.peak = max(self.peak, float(np.abs(finite).max()))
+            self.memo[e] = got
+        return got
+
+    def _eval(self, e: Node, v: list[np.ndarray]) -> np.ndarray:
+        op = e.op
+        with np.errstate(all="ignore"):
+            if op in ("var", "differential"):
+                return self.env[("d" if op == "differential" else "") + str(e.attrs[0])]
+            if op == "const":
+                return np.array([[float(e.attrs[0])]])
+            if op == "fill":
+                return np.full(_dims(e.shape), float(e.attrs[0]))
+            if op == "eye":
+                return np.eye(_size(e.shape.rows))
+            if op == "add":
+                return sum(v[1:], v[0])
+            if op == "mul":
+                scale, chain = 1.0, None
+                for arg, val in zip(e.args, v, strict=True):
+                    if arg.shape.is_scalar:
+                        scale = scale * val.item()
+                    else:
+                        chain = val if chain is None else chain @ val
+                return scale * (chain if chain is not None else np.ones((1, 1)))
+            if op == "hadamard":
+                out = v[0]
+                for val in v[1:]:
+                    out = out * val
+                return out
+            if op == "ediv":
+                return v[0] / v[1]
+            if op == "power":
+                return np.power(v[0], v[1])
+            if op == "matpow":
+                return np.linalg.matrix_power(v[0], e.attrs[0])
+            if op == "transpose":
+                return v[0].T
+            if op == "broadcast":
+                return np.full(_dims(e.shape), v[0].item())
+            if op == "sum":
+                return np.array([[v[0].sum()]])
+            if op == "norm1":
+                return np.array([[np.abs(v[0]).sum()]])
+            if op == "norm2":
+                return np.array([[np.sqrt((v[0] ** 2).sum())]])
+            if op == "tr":
+                return np.array([[np.trace(v[0])]])
+            if op == "det":
+                return np.array([[np.linalg.det(v[0])]])
+            if op == "logdet":
+                return np.array([[np.log(np.linalg.det(v[0]))]])
+            if op == "inv":
+                return np.linalg.inv(v[0])
+            if op == "diagm":
+                return np.diag(v[0].ravel())
+            if op == "diagv":
+                return np.diag(v[0]).reshape(-1, 1)
+            return _UNARY[op](v[0])
+
+
+# --- the variables of the random corpus, and values respecting their declarations -------
+
+S_SYM = b.var("S", matrix(n, n), {"symmetric"})
+D_DIAG = b.var("D", matrix(n, n), {"diagonal"})
+P_POS = b.var("P", matrix(n, n), {"positive"})
+CORPUS_VARS: dict[Shape, list[Node]] = {
+    SCALAR: [b.var("s", SCALAR), b.var("t", SCALAR)],
+    vector(n): [b.var("u", vector(n)), b.var("v", vector(n)), b.var("w", vector(n))],
+    vector(m): [b.var("p", vector(m))],
+    matrix(n, n): [b.var("A", matrix(n, n)), b.var("B", matrix(n, n)), S_SYM, D_DIAG, P_POS],
+    matrix(m, n): [b.var("M", matrix(m, n))],
+}
+POSITIVE_VARS: dict[Shape, list[Node]] = {
+    SCALAR: CORPUS_VARS[SCALAR], vector(n): [b.var("q", vector(n), {"positive"})],
+    matrix(n, n): [P_POS],
+}
+NICE = [b.var("A", matrix(n, n)), b.var("B", matrix(n, n)), S_SYM, D_DIAG]
+"""Square matrices with positive determinant and a good condition number (2I + noise):
+products, transposes and inverses of them are safe under inv, det and logdet."""
+DIFFERENTIALS = {matrix(n, n): b.differential("A", matrix(n, n)),
+                 vector(n): b.differential("u", vector(n))}
+
+
+def random_env(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    k, j = SIZES[n], SIZES[m]
+
+    def well(size: int) -> np.ndarray:
+        return 2 * np.eye(size) + 0.4 * rng.standard_normal((size, size)) / np.sqrt(size)
+
+    q = rng.standard_normal((k, k))
+    return {
+        "s": rng.uniform(0.5, 2.0, (1, 1)), "t": rng.uniform(0.5, 2.0, (1, 1)),
+        "u": rng.standard_normal((k, 1)), "v": rng.standard_normal((k, 1)),
+        "w": rng.standard_normal((k, 1)), "q": rng.uniform(0.2, 0.9, (k, 1)),
+        "p": rng.standard_normal((j, 1)),
+        "A": well(k), "B": well(k), "S": 2 * np.eye(k) + 0.1 * (q + q.T),
+        "D": np.diag(rng.uniform(0.5, 2.0, k)), "P": rng.uniform(0.1, 0.9, (k, k)),
+        "M": rng.standard_normal((j, k)),
+        "dA": rng.standard_normal((k, k)), "du": rng.standard_normal((k, 1)),
+    }
+
+
+def agree(before: Node, after: Node, env: dict[str, np.ndarray]) -> str | None:
+    """``None`` if ``after`` has ``before``'s value wherever ``before`` is defined (finite,
+    with moderate intermediates); else a description of the difference."""
+    ev_before, ev_after = Evaluator(env), Evaluator(env)
+    x = ev_before(before)
+    if not np.all(np.isfinite(x)) or ev_before.peak > 1e8:
+        return None  # undefined here (or too ill-conditioned to compare)
+    y = ev_after(after)
+    if y.shape != x.shape:
+        return f"shape {y.shape} != {x.shape}"
+    scale = max(ev_before.peak, ev_after.peak)
+    if not np.all(np.isfinite(y)) or not np.allclose(y, x, rtol=1e-7, atol=1e-9 * scale):
+        return f"value {y.ravel()[:4]} != {x.ravel()[:4]}"
+    return None
+
+
+# --- a seeded generator of well-typed random expressions --------------------------------
+
+SHAPES = [SCALAR, vector(n), row(n), matrix(n, n), matrix(m, n), matrix(n, m), vector(m)]
+EXPONENTS = [Fraction(2), Fraction(3), Fraction(-1), Fraction(1, 2), Fraction(0),
+             Fraction(1)]
+SAFE_FUNCS = ["exp", "sin", "cos", "tanh", "arctan", "abs", "sign", "relu", "step", "sinh"]
+
+
+class Gen:
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+
+    def exponent(self) -> Fraction:
+        return self.rng.choice(EXPONENTS)
+
+    def number(self) -> Fraction:
+        return Fraction(self.rng.choice([-2, -1, 0, 1, 2, 3]), self.rng.choice([1, 1, 2]))
+
+    def leaf(self, s: Shape, pos: bool = False) -> Node:
+        r = self.rng.random()
+        pool = (POSITIVE_VARS if pos else CORPUS_VARS).get(s, [])
+        if pool and r < 0.6:
+            return self.rng.choice(pool)
+        if not pos and s in DIFFERENTIALS and r < 0.7:
+            return DIFFERENTIALS[s]
+        if s.kind == "matrix" and s.rows == s.cols and r < 0.8 and not pos:
+            assert s.rows is not None
+            return b.eye(s.rows)
+        if pos:
+            return b.fill(Fraction(self.rng.choice([1, 2, 3]), self.rng.choice([1, 2])), s)
+        return b.fill(self.number(), s)
+
+    def nice(self, d: int) -> Node:
+        """A well-conditioned square matrix with positive determinant."""
+        r = self.rng.random()
+        if d <= 0 or r < 0.4:
+            return self.rng.choice(NICE)
+        if r < 0.55:
+            return T(self.nice(d - 1))
+        if r < 0.7:
+            return F("inv", self.nice(d - 1))
+        if r < 0.85:
+            return b.mul(self.nice(d - 1), self.nice(d - 1))
+        if r < 0.92:
+            return b.matpow(self.nice(d - 1), self.rng.choice([2, -1, 1, 0]))
+        return b.mul(b.const(self.rng.choice([1, 2])), self.nice(d - 1))
+
+    def positive(self, s: Shape, d: int) -> Node:
+        r = self.rng.random()
+        if d <= 0 or r < 0.3:
+            return self.leaf(s, pos=True)
+        if r < 0.45:
+            return F("exp", self.expr(s, d - 1))
+        if r < 0.55:
+            return b.add(self.positive(s, d - 1), self.positive(s, d - 1))
+        if r < 0.65:
+            return b.hadamard(self.positive(s, d - 1), self.positive(s, d - 1))
+        if r < 0.72:
+            return b.mul(b.const(self.rng.choice([1, 2, Fraction(1, 2)])),
+                         self.positive(s, d - 1))
+        if r < 0.8:
+            return b.power(self.positive(s, d - 1), b.fill(self.exponent(), s))
+        if r < 0.86:
+            return b.ediv(self.positive(s, d - 1), self.positive(s, d - 1))
+        if r < 0.92:
+            return F("cosh", self.expr(s, d - 1))
+        if s.is_scalar:
+            return self.rng.choice([F("det", self.nice(d - 1)), F("sqrt", self.positive(s, d - 1))])
+        return F("sqrt", self.positive(s, d - 1))
+
+    def expr(self, s: Shape, d: int) -> Node:
+        rng = self.rng
+        if d <= 0 or rng.random() < 0.1:
+            return self.leaf(s)
+        k = rng.randrange(25)
+        sub = d - 1
+        if k == 0:
+            return b.add(self.expr(s, sub), self.expr(s, sub))
+        if k == 1:
+            return b.sub(self.expr(s, sub), self.expr(s, sub))
+        if k == 2:
+            return b.mul(b.const(self.number()), self.expr(s, sub))
+        if k in (3, 4, 5):  # a product through a random inner dimension
+            inner = rng.choice([None, n, m])
+            return b.mul(self.expr(Shape(s.rows, inner), sub), self.expr(Shape(inner, s.cols), sub))
+        if k == 6:
+            return T(self.expr(s.T, sub))
+        if k == 7:
+            return b.mul(self.expr(SCALAR, sub), self.expr(s, sub))
+        if k == 8:  # like terms and cancellations
+            e = self.expr(s, sub)
+            return rng.choice([b.add(e, e), b.add(e, b.mul(b.const(self.number()), e)),
+                               b.sub(e, e), b.add(self.expr(s, sub), e, b.neg(e))])
+        if k == 9:
+            return F(rng.choice(SAFE_FUNCS), self.expr(s, sub))
+        if k == 10:
+            return F(rng.choice(["log", "sqrt"]), self.positive(s, sub))
+        if k == 11:
+            return F(rng.choice(["arcsin", "arccos"]), F("tanh", self.expr(s, sub)))
+        if k == 12:
+            base = self.positive(s, sub) if rng.random() < 0.5 else self.expr(s, sub)
+            return b.power(base, b.fill(self.exponent(), s))
+        if k == 13 and not s.is_scalar:
+            return b.hadamard(self.expr(s, sub), self.expr(s, sub))
+        if k == 14 and not s.is_scalar:
+            return b.ediv(self.expr(s, sub), self.positive(s, sub))
+        if k == 15 and not s.is_scalar:
+            return b.broadcast(self.expr(SCALAR, sub), s)
+        if k == 16 and s.is_scalar:
+            return F(rng.choice(["det", "logdet"]), self.nice(sub))
+        if k == 17 and s.is_scalar:
+            arg = self.expr(rng.choice(SHAPES), sub)
+            return F(rng.choice(["sum", "norm1", "norm2"]), arg)
+        if k == 18 and s.is_scalar:
+            return F("tr", self.expr(rng.choice([SCALAR, matrix(n, n)]), sub))
+        if k == 19 and s == matrix(n, n):
+            return rng.choice([F("inv", self.nice(sub)), self.nice(sub),
+                               b.matpow(self.expr(s, sub), rng.choice([2, 3]))])
+        if k == 24 and s == matrix(n, n):
+            return F("diagm", self.expr(vector(n), sub))
+        if k == 20 and s == vector(n):
+            return F("diagv", self.expr(matrix(n, n), sub))
+        if k == 21 and s.is_scalar:  # s * s^k: collected powers
+            e = self.positive(s, sub)
+            return b.mul(e, b.power(e, b.const(self.exponent())), self.expr(s, sub))
+        if k == 22 and not s.is_scalar:  # identities and transposed transposes
+            e = self.expr(s, sub)
+            eye_l = b.eye(s.rows) if s.rows is not None else b.const(1)
+            return rng.choice([b.mul(eye_l, e), T(T(e)), b.hadamard(e, b.fill(1, s))])
+        if k == 23 and s == vector(n):  # (u'*v)*w: the outer-product form
+            u, v, w = (rng.choice(CORPUS_VARS[vector(n)]) for _ in range(3))
+            return b.mul(b.const(self.number()), b.mul(T(u), v), w)
+        return self.expr(s, d)  # production not valid for this shape: draw again
+
+
+def corpus(count: int, seed: int = 1234) -> list[Node]:
+    g = Gen(seed)
+    return [g.expr(g.rng.choice(SHAPES), g.rng.choice([3, 4, 5, 6])) for _ in range(count)]
+
+
+# --- the expected canonical forms (what the differentiator's raw output becomes) -------
+
+A, B, C, X = (b.var(name, matrix(n, n)) for name in "ABCX")
+x, a, w, y = (b.var(name, vector(n)) for name in "xawy")
+S = b.var("S", matrix(n, n), {"symmetric"})
+
+
+def test_transpose_of_product_with_identity_and_one() -> None:
+    e = b.mul(T(A), b.mul(b.const(1), b.eye(n)), T(b.mul(B, T(X), C)))
+    same(simplify(e), b.mul(T(A), T(C), X, T(B)))
+
+
+def test_transpose_pushed_to_leaves() -> None:
+    same(simplify(T(b.mul(T(B), T(X), T(A), T(C)))), b.mul(C, A, X, B))
+
+
+def test_like_terms_need_equal_terms_and_symmetric_constants_are_used() -> None:
+    e = b.add(b.mul(A, x), b.mul(T(A), x))
+    same(simplify(e), e)
+    same(simplify(b.add(b.mul(S, x), b.mul(T(S), x))), b.mul(b.const(2), S, x))
+
+
+def test_least_squares_gradient() -> None:
+    X2, w2, y2 = b.var("X", matrix(m, n)), b.var("w", vector(n)), b.var("y", vector(m))
+    M = b.add(b.mul(X2, w2), b.neg(y2))
+    raw = b.mul(b.const(2), F("norm2", M), b.mul(T(M), X2), b.power(F("norm2", M), b.const(-1)))
+    got = simplify(raw)
+    same(got, simplify(b.mul(b.const(2), T(M), X2)))  # norm2(M)*norm2(M)^-1 cancelled
+    same(simplify(T(got)), b.mul(b.const(2), T(X2), M))  # 2*X'*(X*w - y)
+
+
+def test_determinant_powers_cancel_and_identities_drop() -> None:
+    e = b.mul(b.power(F("det", X), b.const(-1)), F("det", X), T(F("inv", X)))
+    same(simplify(e), T(F("inv", X)))
+    same(simplify(T(b.mul(F("inv", X), b.eye(n)))), T(F("inv", X)))
+
+
+def test_inverse_transpose_involution_and_trace_of_scalar() -> None:
+    same(simplify(F("inv", T(X))), T(F("inv", X)))
+    same(simplify(T(T(X))), X)
+    same(simplify(F("tr", b.mul(T(x), A, x))), b.mul(T(x), A, x))
+
+
+def test_sums_and_constants() -> None:
+    same(simplify(b.add(x, x)), b.mul(b.const(2), x))
+    same(simplify(b.add(x, b.neg(x))), b.zero(vector(n)))
+    same(simplify(b.mul(b.const(2), b.mul(b.const(3), A))), b.mul(b.const(6), A))
+    same(simplify(b.mul(b.const(0), A)), b.fill(0, matrix(n, n)))
+
+
+def test_outer_product_form() -> None:
+    e = b.mul(b.const(2), b.mul(T(x), a), a)
+    same(simplify(e), b.mul(b.const(2), a, T(a), x))  # 2*a*a'*x
+
+
+def test_inner_products_are_oriented_only_inside_a_chain() -> None:
+    same(simplify(b.mul(T(x), a)), b.mul(T(x), a))
+    same(simplify(b.mul(b.mul(T(x), a), A)), b.mul(b.mul(T(a), x), A))
+
+
+def test_scalar_segments_of_a_chain_are_grouped_as_a_left_to_right_reading_does() -> None:
+    s = b.var("s", SCALAR)
+    xx = b.mul(T(x), x)
+    flat = b.mul(T(x), b.mul(x, T(x)), x)  # x'*(x*x')*x, flattened by the builder
+    read = b.mul(b.mul(b.mul(T(x), x), T(x)), x)  # x'*x*x'*x read left to right
+    assert flat is not read
+    same(simplify(flat), b.power(xx, b.const(2)))
+    same(simplify(read), simplify(flat))
+    same(simplify(b.mul(T(x), A, x, T(y))), b.mul(b.mul(T(x), A, x), T(y)))
+    same(simplify(b.mul(b.const(2), T(x), A, x)), b.mul(b.const(2), T(x), A, x))
+    same(simplify(b.mul(b.const(2), b.mul(T(x), A, x))), b.mul(b.const(2), T(x), A, x))
+    same(simplify(b.mul(s, T(x), A, x)), b.mul(s, b.mul(T(x), A, x)))
+    same(simplify(b.mul(T(x), a, T(w))), b.mul(b.mul(T(a), x), T(w)))  # then oriented
+    same(simplify(b.mul(b.mul(b.const(2), T(x), y), A)),  # 2*x'*y*A read left to right
+         b.mul(b.const(2), b.mul(T(x), y), A))
+
+
+def test_scalars_lead_numbers_first_and_like_bases_collect() -> None:
+    s, t = b.var("s", SCALAR), b.var("t", SCALAR)
+    same(simplify(b.mul(A, s, b.const(2), t, B)), b.mul(b.const(2), s, t, A, B))
+    same(simplify(b.mul(s, t, s)), b.mul(b.power(s, b.const(2)), t))
+    same(simplify(b.mul(s, b.power(s, b.const(-1)))), b.const(1))
+    over_t = b.power(t, b.const(-1))  # divisors last: 2*s/t, as the printers read it
+    same(simplify(b.mul(over_t, A, s, b.const(2))), b.mul(b.const(2), s, over_t, A))
+
+
+def test_sum_order_and_numeric_terms() -> None:
+    s = b.var("s", SCALAR)
+    e = b.add(b.const(2), b.mul(b.const(3), s), b.const(Fraction(1, 2)), b.neg(s), s)
+    same(simplify(e), b.add(b.mul(b.const(3), s), b.const(Fraction(5, 2))))
+    same(simplify(b.add(A, b.fill(1, A.shape), B, b.fill(-1, A.shape))), b.add(A, B))
+
+
+def test_elementwise_products_and_quotients() -> None:
+    two = b.fill(2, vector(n))
+    same(simplify(b.add(b.hadamard(x, y), b.hadamard(y, x))),
+         b.mul(b.const(2), b.hadamard(x, y)))  # .* commutes: one canonical order
+    raw = b.hadamard(b.ediv(b.fill(-1, vector(n)), b.power(y, two)), x)
+    same(simplify(raw), b.mul(b.const(-1), b.ediv(x, b.power(y, two))))  # -(x./y.^2)
+    same(simplify(b.hadamard(x, b.mul(b.const(3), y), x)),
+         b.mul(b.const(3), b.hadamard(y, b.power(x, two))))
+    same(simplify(b.ediv(b.ediv(x, y), w)), b.ediv(x, b.hadamard(w, y)))
+    same(simplify(b.hadamard(x, b.power(x, b.fill(-1, vector(n))))), b.fill(1, vector(n)))
+
+
+def test_matrix_powers_collect() -> None:
+    X3 = b.add(b.mul(b.const(2), b.matpow(T(X), 2)), b.mul(T(X), T(X)))  # d tr(X^3)/dX raw
+    same(simplify(X3), b.mul(b.const(3), b.matpow(T(X), 2)))
+    same(simplify(b.mul(A, X, X, b.matpow(X, 2), B)), b.mul(A, b.matpow(X, 4), B))
+    same(simplify(b.mul(X, A, X)), b.mul(X, A, X))
+    same(simplify(b.matpow(X, 0)), b.eye(n))
+
+
+def test_numbers_fold_only_when_exact() -> None:
+    same(simplify(b.power(b.const(2), b.const(10))), b.const(1024))
+    same(simplify(b.power(b.const(Fraction(9, 4)), b.const(Fraction(-1, 2)))),
+         b.const(Fraction(2, 3)))
+    big = b.power(b.const(2), b.const(1_000_000))
+    same(simplify(big), big)
+    t0 = time.perf_counter()
+    nested = b.power(b.power(b.const(2), b.const(1000)), b.const(1000))
+    same(simplify(nested), big)  # (2^1000)^1000 -> 2^1000000, never evaluated
+    assert time.perf_counter() - t0 < 0.5
+    same(simplify(b.power(b.const(2), b.const(Fraction(1, 2)))),
+         b.power(b.const(2), b.const(Fraction(1, 2))))
+    same(simplify(b.power(b.const(-8), b.const(Fraction(1, 3)))),
+         b.power(b.const(-8), b.const(Fraction(1, 3))))  # no real value: not folded
+    same(simplify(F("sqrt", b.fill(Fraction(9, 4), vector(n)))), b.fill(Fraction(3, 2), vector(n)))
+    same(simplify(F("sqrt", b.const(2))), F("sqrt", b.const(2)))
+    same(simplify(F("exp", b.const(1))), F("exp", b.const(1)))
+
+
+def test_exact_power_and_root_helpers() -> None:
+    assert iroot(3**40, 8) == 3**5 and iroot(3**40 + 1, 8) is None and iroot(1, 5) == 1
+    assert exact_power(Fraction(0), Fraction(-1)) is None
+    assert exact_power(Fraction(0), Fraction(0)) == 1
+    assert exact_power(Fraction(27, 8), Fraction(-2, 3)) == Fraction(4, 9)
+    assert exact_power(Fraction(3), Fraction(65)) is None
+    assert exact_power(Fraction(2**600), Fraction(2)) is None  # result too large
+
+
+def test_symmetric_structure() -> None:
+    assert is_symmetric(S) and is_symmetric(F("inv", S)) and is_symmetric(b.add(S, b.eye(n)))
+    assert is_symmetric(b.mul(b.var("s", SCALAR), S)) and is_symmetric(F("diagm", x))
+    assert not is_symmetric(A) and not is_symmetric(b.mul(S, S, A))
+    assert not is_symmetric(b.var("P", matrix(n, n), {"positive"}))
+    assert is_symmetric(b.add(A, T(A))) and is_symmetric(b.add(A, S, T(B), T(A), B))
+    assert is_symmetric(b.mul(T(A), A)) and is_symmetric(b.mul(A, B, S, T(B), T(A)))
+    assert not is_symmetric(b.add(A, T(B))) and not is_symmetric(b.mul(A, T(B)))
+    assert not is_symmetric(b.mul(A, B, T(A))) and not is_symmetric(b.add(A, A, T(A)))
+    same(simplify(T(b.add(C, T(C)))), b.add(C, T(C)))  # not the reordered C' + C
+    same(simplify(T(F("inv", S))), F("inv", S))
+    same(simplify(F("logdet", T(S))), F("logdet", S))
+
+
+# --- the rule table -------------------------------------------------------------------
+
+def test_rule_rows_are_complete_and_unique() -> None:
+    names = [r.name for r in RULES]
+    assert len(names) == len(set(names))
+    for r in RULES:
+        assert isinstance(r, Rule)
+        assert r.name.strip() and r.identity.strip() and r.source.strip() and r.how
+        assert (r.pattern is None) != (r.procedure is None)
+
+
+_sv, _tv = b.var("s", SCALAR), b.var("t", SCALAR)
+_u, _v, _w = (b.var(name, vector(n)) for name in "uvw")
+_M = b.var("M", matrix(m, n))
+_Z = b.zero(matrix(n, n))
+
+EXAMPLES: dict[str, Node] = {
+    "transpose-involution": T(T(A)),
+    "transpose-scalar": T(_sv),
+    "transpose-eye": T(b.eye(n)),
+    "transpose-fill": T(b.fill(2, matrix(m, n))),
+    "transpose-diag": T(F("diagm", _u)),
+    "transpose-symmetric": T(S_SYM),
+    "transpose-product": T(b.mul(A, B)),
+    "transpose-sum": T(b.add(A, B)),
+    "transpose-hadamard": T(b.hadamard(A, B)),
+    "transpose-ediv": T(b.ediv(A, P_POS)),
+    "transpose-power": T(b.power(P_POS, b.fill(2, matrix(n, n)))),
+    "transpose-broadcast": T(b.broadcast(_sv, matrix(m, n))),
+    "transpose-matpow": T(b.matpow(A, 2)),
+    **{f"transpose-{f}": T(F(f, P_POS)) for f in ELEMENTWISE_FUNCTIONS},
+    "inverse-transpose": F("inv", T(A)),
+    "inverse-involution": F("inv", F("inv", A)),
+    "inverse-eye": F("inv", b.eye(n)),
+    "trace-scalar": F("tr", _sv),
+    "trace-transpose": F("tr", T(A)),
+    "det-transpose": F("det", T(A)),
+    "det-eye": F("det", b.eye(n)),
+    "logdet-transpose": F("logdet", T(A)),
+    "logdet-eye": F("logdet", b.eye(n)),
+    "sum-scalar": F("sum", _sv),
+    "sum-transpose": F("sum", T(_M)),
+    "sum-zero": F("sum", _Z),
+    "norm1-transpose": F("norm1", T(_M)),
+    "norm1-zero": F("norm1", _Z),
+    "norm2-transpose": F("norm2", T(_M)),
+    "norm2-zero": F("norm2", _Z),
+    "diag-transpose": F("diagv", T(A)),
+    "diag-diag": F("diagv", F("diagm", _u)),
+    "mul-zero": b.mul(b.const(0), A),
+    "mul-constants": b.mul(b.const(2), A, b.const(3)),
+    "mul-fill": b.mul(b.const(2), b.fill(3, vector(n))),
+    "mul-eye": b.mul(A, b.eye(n)),
+    "mul-scalars-first": b.mul(A, _sv),
+    "mul-collect-powers": b.mul(_sv, _sv),
+    "mul-orient-inner": b.mul(b.mul(T(_v), _u), A),
+    "mul-outer": b.mul(b.mul(T(_u), _v), _w),
+    "mul-matpow": b.mul(A, A, b.matpow(A, 2)),
+    "mul-splice-groups": b.mul(b.mul(b.const(2), T(_u), _v), A),
+    "mul-group-scalars": b.mul(T(_u), _v, T(_w), A),
+    "mul-ungroup": b.mul(b.const(2), b.mul(T(_u), A, _v)),
+    "add-zero": b.add(A, _Z),
+    "add-collect": b.add(A, A),
+    "add-constants": b.add(_sv, b.const(1), b.const(2)),
+    "hadamard-zero": b.hadamard(A, _Z),
+    "hadamard-one": b.hadamard(A, b.fill(1, matrix(n, n))),
+    "hadamard-scale": b.hadamard(b.fill(2, matrix(n, n)), A),
+    "hadamard-scalars-out": b.hadamard(b.mul(b.const(2), _sv, A), B),
+    "hadamard-ediv": b.hadamard(A, b.ediv(B, P_POS)),
+    "hadamard-collect-powers": b.hadamard(A, b.power(A, b.fill(2, matrix(n, n)))),
+    "hadamard-order": b.hadamard(B, A),
+    "ediv-zero": b.ediv(_Z, P_POS),
+    "ediv-scale": b.ediv(A, b.fill(2, matrix(n, n))),
+    "ediv-scalars-out": b.ediv(b.mul(_sv, A), b.mul(b.const(2), _tv, P_POS)),
+    "ediv-of-ediv": b.ediv(b.ediv(A, P_POS), F("exp", B)),
+    "power-one": b.power(_sv, b.const(1)),
+    "power-zero": b.power(_sv, b.const(0)),
+    "power-fold": b.power(b.const(2), b.const(10)),
+    "power-of-power": b.power(b.power(_sv, b.const(2)), b.const(3)),
+    "broadcast-const": b.broadcast(b.mul(b.const(2), b.const(3)), matrix(m, n)),
+    "matpow-trivial": b.matpow(A, 1),
+    "matpow-eye": b.matpow(b.eye(n), 3),
+    "fold-exp": F("exp", b.const(0)),
+    "fold-log": F("log", b.fill(1, vector(n))),
+    "fold-sin": F("sin", b.const(0)),
+    "fold-cos": F("cos", b.const(0)),
+    "fold-tan": F("tan", b.const(0)),
+    "fold-arcsin": F("arcsin", b.const(0)),
+    "fold-arccos": F("arccos", b.const(1)),
+    "fold-arctan": F("arctan", b.const(0)),
+    "fold-sinh": F("sinh", b.const(0)),
+    "fold-cosh": F("cosh", b.const(0)),
+    "fold-tanh": F("tanh", b.const(0)),
+    "fold-abs": F("abs", b.const(Fraction(-3, 2))),
+    "fold-sign": F("sign", b.fill(-2, vector(n))),
+    "fold-relu": F("relu", b.const(-1)),
+    "fold-step": F("step", b.const(Fraction(1, 2))),
+    "fold-sqrt": F("sqrt", b.const(Fraction(9, 4))),
+}
+
+
+def test_every_rule_has_an_example() -> None:
+    assert set(EXAMPLES) == {r.name for r in RULES}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_rule_fires_and_keeps_the_value(name: str) -> None:
+    before = EXAMPLES[name]
+    after, names = fired(before)
+    assert name in names, f"{name} did not fire on {sexp(before)}: {names}"
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        env = random_env(rng)
+        assert np.all(np.isfinite(Evaluator(env)(before)))
+        problem = agree(before, after, env)
+        assert problem is None, f"{sexp(before)} -> {sexp(after)}: {problem}"
+
+
+# --- never a changed value: the random corpus ------------------------------------------
+
+CORPUS = corpus(400)
+
+
+def test_corpus_is_varied() -> None:
+    ops = {node.op for e in CORPUS for node in e.walk()}
+    assert ops >= {"add", "mul", "transpose", "inv", "det", "logdet", "power", "hadamard",
+                   "ediv", "broadcast", "diagm", "diagv", "matpow", "tr", "eye", "fill"}
+    assert sum(e.size for e in CORPUS) > 4000
+
+
+def test_simplify_never_changes_a_value() -> None:
+    rng = np.random.default_rng(2024)
+    envs = [random_env(rng) for _ in range(2)]
+    compared = 0
+    for e in CORPUS:
+        rec: list[Rewrite] = []
+        out = simplify(e, record=rec)
+        assert out.shape == e.shape
+        for env in envs:
+            problem = agree(e, out, env)
+            assert problem is None, f"\n{sexp(e)}\n -> {sexp(out)}\n{problem}"
+            if np.all(np.isfinite(Evaluator(env)(e))):
+                compared += 1
+        for step in rec:  # every single rewrite keeps the value too
+            assert step.after.shape == step.before.shape, step.rule
+            problem = agree(step.before, step.after, envs[0])
+            assert problem is None, f"{step.rule}: {sexp(step.before)} -> {sexp(step.after)}"
+    assert compared > len(CORPUS)  # most expressions are defined at the sample points
+
+
+def test_simplify_reaches_a_fixed_point() -> None:
+    for e in CORPUS:
+        once = simplify(e)
+        rec: list[Rewrite] = []
+        same(simplify(once, record=rec), once)
+        assert rec == []
+
+
+def test_simplified_corpus_has_no_textbook_blemishes() -> None:
+    for e in CORPUS:
+        out = simplify(e)
+        for node in out.walk():
+            if node.op == "transpose":
+                inner = node.args[0]
+                assert not inner.shape.is_scalar and inner.op in (
+                    "var", "differential", "inv", "diagv"), sexp(out)
+            if node.op == "tr":
+                assert not node.args[0].shape.is_scalar, sexp(out)
+            if node.op == "mul":
+                assert not any(f.op == "const" and f.attrs[0] in (0, 1) for f in node.args)
+                assert sum(f.op == "const" for f in node.args) <= 1, sexp(out)
+
+
+# --- the engine: records, budget, cycles, speed -----------------------------------------
+
+def test_record_lists_rewrites_in_order() -> None:
+    e = T(b.mul(A, T(B)))
+    out, names = fired(e)
+    same(out, b.mul(B, T(A)))
+    assert names == ["transpose-product", "transpose-involution"]
+    rec: list[Rewrite] = []
+    simplify(e, record=rec)
+    assert rec[0].before is e and rec[0].after is b.mul(T(T(B)), T(A))
+    assert rec[1].before is T(T(B)) and rec[1].after is B
+
+
+def test_budget_stops_cleanly() -> None:
+    e = CORPUS[0]
+    for e in CORPUS[:60]:
+        full: list[Rewrite] = []
+        simplify(e, record=full)
+        if len(full) >= 4:
+            break
+    assert len(full) >= 4
+    zero: list[Rewrite] = []
+    same(simplify(e, record=zero, budget=0), e)
+    assert zero == []
+    part: list[Rewrite] = []
+    out = simplify(e, record=part, budget=2)
+    assert len(part) == 2
+    env = random_env(np.random.default_rng(3))
+    assert agree(e, out, env) is None
+
+
+def test_cycling_and_growing_rules_terminate() -> None:
+    s = b.var("s", SCALAR)
+    swap = pattern_rule("swap", "mul(X, Y) -> mul(Y, X)", "x*y = y*x", "test")
+    rec: list[Rewrite] = []
+    out = Simplifier([swap]).simplify(b.mul(s, b.var("t", SCALAR)), record=rec)
+    assert len(rec) <= 2 and out.op == "mul"
+    grow = pattern_rule("grow", "T(X) -> T(T(T(X)))", "A' = A'''", "test")
+    rec = []
+    out = Simplifier([grow]).simplify(T(A), record=rec, budget=100)
+    assert len(rec) == 100 and out.op == "transpose"  # only the budget stops growth
+    pad = pattern_rule("pad", "exp(X) -> exp(add(X, 0))", "exp(x) = exp(x + 0)", "test")
+    rec = []
+    out = Simplifier([pad]).simplify(F("exp", s), record=rec, budget=50)
+    assert len(rec) == 50 and out.op == "exp"
+
+
+def test_deep_expressions_do_not_recurse() -> None:
+    e = A
+    for i in range(5000):
+        e = T(e) if i % 2 else b.add(e, b.mul(b.const(0), B))
+    out = simplify(e)
+    same(out, A)
+
+
+def _raw_derivative_like(terms: int) -> Node:
+    """A differentiator-style raw sum: product-rule terms with ones, identities and
+    transposes of products (tr(A*X*B*X'*C)-like)."""
+    dX = b.differential("X", matrix(n, n))
+    out: list[Node] = []
+    for i in range(terms):
+        Ai = b.var(f"A{i}", matrix(n, n))  # distinct terms, as a real derivative has
+        out.append(b.mul(b.const(1), T(b.mul(Ai, dX, B, T(X), C)), b.eye(n),
+                         b.mul(b.const(i % 3), F("inv", T(X)))))
+        out.append(b.mul(Ai, X, b.mul(b.const(-1), B), T(b.mul(dX, b.add(C, T(C)))),
+                         b.power(F("det", X), b.const(-1)), F("det", X)))
+        out.append(b.mul(b.const(i), T(b.mul(Ai, dX))))
+    return F("tr", b.add(*out))
+
+
+def test_typical_derivative_is_fast() -> None:
+    e = _raw_derivative_like(12)
+    assert sum(1 for _ in e.walk()) >= 100 and 300 <= e.size <= 800
+    simplify(e)  # warm caches (rule dispatch, interning)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        out = simplify(e)
+    per_call = (time.perf_counter() - t0) / 5
+    assert per_call < 0.05, f"{per_call * 1e3:.1f} ms"
+    env = random_env(np.random.default_rng(5))
+    env["X"], env["C"], env["dX"] = env["A"], env["B"], env["dA"]
+    env.update({f"A{i}": env["P"] + i for i in range(12)})
+    assert agree(e, out, env) is None
+
+
+# --- the pattern language -------------------------------------------------------------
+
+def test_pattern_language_matches_and_builds() -> None:
+    p = parse_pattern("T(matpow{K}(X)) -> matpow{K}(T(X))")
+    same(p.apply(T(b.matpow(A, 3))) or A, b.matpow(T(A), 3))
+    assert p.apply(T(A)) is None
+    twice = parse_pattern("add(X, X) -> mul(2, X)")
+    same(twice.apply(b.add(A, A)) or A, b.mul(b.const(2), A))
+    assert twice.apply(b.add(A, B)) is None
+    zero = parse_pattern("exp(0) -> 1")  # numbers match const and fill; a bare result
+    same(zero.apply(F("exp", b.fill(0, vector(n)))) or A, b.fill(1, vector(n)))
+    cond = parse_pattern("T(X) -> X if X is not scalar and X is symmetric")
+    same(cond.apply(T(S)) or A, S)
+    assert cond.apply(T(A)) is None
+    typed = parse_pattern("inv(E:eye) -> E")
+    same(typed.apply(F("inv", b.eye(m))) or A, b.eye(m))
+    assert typed.apply(F("inv", A)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "T(T(X))",                      # no arrow
+    "T(X) -> Y",                    # unbound template variable
+    "T(X) -> X if Y is scalar",     # unbound condition variable
+    "T(X) -> X if X is pretty",     # unknown predicate
+    "foo(X) -> X",                  # unknown op
+    "inv(X, Y) -> X",               # wrong arity
+    "X -> X",                       # the root must be an op
+    "T(eye) -> eye",                # leaf op without a typed variable
+    "T(X) -> X )",                  # trailing input
+])
+def test_pattern_syntax_errors(text: str) -> None:
+    with pytest.raises(PatternSyntaxError):
+        parse_pattern(text)
+
+
+def test_rule_needs_exactly_one_method() -> None:
+    with pytest.raises(ValueError):
+        Rule("bad", "transpose", "x", "y")
+    with pytest.raises(ValueError):
+        Rule("bad", "inv", "x", "y", pattern=parse_pattern("T(T(X)) -> X"))
+
+
+def test_make_is_only_used_for_fixed_arity_rebuilds() -> None:
+    # rebuilding keeps sums and products flat when an operand simplifies into one
+    e = make("mul", (b.mul(b.const(1), A, B), C))
+    same(simplify(e), b.mul(A, B, C))
