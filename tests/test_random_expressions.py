@@ -63,7 +63,7 @@ def test_random_gradient_matches_finite_differences(case: tuple[str, str]) -> No
 def test_random_text_round_trips(case: tuple[str, str]) -> None:
     expr, wrt = case
     d = matdiff.derivative(expr, wrt, declare=DECLARE)
-    again = parse(d.text, DECLARE).expr
+    again = parse(d.text, DECLARE, shape=d.result.shape).expr
     assert simplify(again) is d.result, f"{d.text} reads back differently"
     original = parse(expr, DECLARE).expr
     from matdiff.printing import to_text

@@ -437,6 +437,18 @@ def test_scalars_lead_numbers_first_and_like_bases_collect() -> None:
     same(simplify(b.mul(s, b.power(s, b.const(-1)))), b.const(1))
     over_t = b.power(t, b.const(-1))  # divisors last: 2*s/t, as the printers read it
     same(simplify(b.mul(over_t, A, s, b.const(2))), b.mul(b.const(2), s, over_t, A))
+    xy = b.mul(T(x), y)  # grouped scalar products follow plain scalars
+    same(simplify(b.mul(xy, T(w), s, B)), b.mul(s, xy, T(w), B))
+
+
+def test_a_number_times_a_sum_is_distributed_so_terms_cancel() -> None:
+    s, t = b.var("s", SCALAR), b.var("t", SCALAR)
+    p = b.add(F("sin", t), b.const(-2))
+    same(simplify(b.add(b.neg(p), p)), b.const(0))  # d/da of (sin(b) - 2)*((a - 2) - a)
+    same(simplify(b.mul(b.const(2), b.add(s, t))),
+         b.add(b.mul(b.const(2), s), b.mul(b.const(2), t)))
+    kept = b.mul(b.const(2), T(A), b.add(b.mul(A, x), b.neg(y)))
+    same(simplify(kept), kept)  # 2*A'*(A*x - y): a sum among other factors stays
 
 
 def test_sum_order_and_numeric_terms() -> None:
@@ -551,6 +563,15 @@ EXAMPLES: dict[str, Node] = {
     "sum-scalar": F("sum", _sv),
     "sum-transpose": F("sum", T(_M)),
     "sum-zero": F("sum", _Z),
+    "trace-scalars-out": F("tr", b.mul(b.const(2), _sv, A)),
+    "trace-zero": F("tr", _Z),
+    "sum-scalars-out": F("sum", b.mul(_sv, _M)),
+    "diag-eye": F("diagv", b.eye(n)),
+    "diag-zero": F("diagv", _Z),
+    "diag-scalars-out": F("diagv", b.mul(_sv, A)),
+    "diagm-zero": F("diagm", b.zero(vector(n))),
+    "diagm-scalars-out": F("diagm", b.mul(b.const(3), _u)),
+    "diagm-ones": F("diagm", b.fill(1, vector(n))),
     "norm1-transpose": F("norm1", T(_M)),
     "norm1-zero": F("norm1", _Z),
     "norm2-transpose": F("norm2", T(_M)),
@@ -565,6 +586,7 @@ EXAMPLES: dict[str, Node] = {
     "mul-collect-powers": b.mul(_sv, _sv),
     "mul-orient-inner": b.mul(b.mul(T(_v), _u), A),
     "mul-outer": b.mul(b.mul(T(_u), _v), _w),
+    "mul-distribute-number": b.mul(b.const(-1), b.add(A, B)),
     "mul-matpow": b.mul(A, A, b.matpow(A, 2)),
     "mul-splice-groups": b.mul(b.mul(b.const(2), T(_u), _v), A),
     "mul-group-scalars": b.mul(T(_u), _v, T(_w), A),

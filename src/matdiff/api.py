@@ -57,12 +57,18 @@ def _structure(variable: Node, options: Options) -> testing.Structure:
     return "general"
 
 
-def _constrain(g: Node, structure: testing.Structure) -> Node:
-    """The gradient on the variable's matrix space (symmetric / diagonal)."""
-    if structure == "symmetrized":
-        return b.mul(b.const(Fraction(1, 2)), b.add(g, b.transpose(g)))
-    if structure == "cookbook":
-        return b.add(g, b.transpose(g), b.neg(b.apply("diagm", b.apply("diagv", g))))
+def _constrain(g: Node, structure: testing.Structure, record: list[Rewrite]) -> Node:
+    """The gradient on the variable's matrix space (symmetric / diagonal).
+
+    When ``G`` is already symmetric (``G' = G`` after simplification), ``(G + G')/2 = G``
+    and the Cookbook's form is ``2*G - diag(diag(G))``: written so, not expanded.
+    """
+    if structure in ("symmetrized", "cookbook"):
+        gt = simplify(b.transpose(g), record=record)
+        twice = b.mul(b.const(2), g) if gt is g else b.add(g, gt)
+        if structure == "symmetrized":
+            return g if gt is g else b.mul(b.const(Fraction(1, 2)), twice)
+        return b.add(twice, b.neg(b.apply("diagm", b.apply("diagv", g))))
     if structure == "diagonal":
         return b.apply("diagm", b.apply("diagv", g))
     return g
@@ -207,7 +213,7 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
     raw = raw_gradient(parsed.expr, variable)
     rewrites: list[Rewrite] = []
     g = simplify(raw.gradient, record=rewrites)
-    g = simplify(_constrain(g, _structure(variable, options)), record=rewrites)
+    g = simplify(_constrain(g, _structure(variable, options), rewrites), record=rewrites)
     result = g if options.layout != "numerator" else simplify(b.transpose(g), record=rewrites)
     df = None if raw.df is None else simplify(raw.df)
     variables = dict(parsed.variables)

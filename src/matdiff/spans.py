@@ -53,7 +53,9 @@ def render_caret(source: str, span: Span) -> str:
     prefix = suffix = ""
     if len(line) > 2 * _WINDOW:
         lo = max(0, start - _WINDOW // 2)
-        hi = min(len(line), max(end, start + 1) + _WINDOW // 2)
+        # A long span is cut at the window's end: the caret marks where it starts.
+        end = min(end, start + _WINDOW)
+        hi = min(len(line), end + _WINDOW // 2)
         prefix = "..." if lo > 0 else ""
         suffix = "..." if hi < len(line) else ""
         line = line[lo:hi]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..ir.nodes import Node
+from ..shapes import Shape
 from .declarations import Declare, read_declarations
 from .elaborate import FUNCTIONS, Elaborator
 from .reader import MAX_DEPTH, MAX_LENGTH, read_expression
@@ -39,9 +40,13 @@ class Parsed:
     source: str
 
 
-def parse(text: str, declare: Declare = None) -> Parsed:
+def parse(text: str, declare: Declare = None, shape: Shape | None = None) -> Parsed:
     """Read ``text`` with the declarations ``declare``: a list of ``"NAME: TYPE PROPS"``
-    strings (or one such string), or a mapping ``{"NAME": "TYPE PROPS"}``."""
+    strings (or one such string), or a mapping ``{"NAME": "TYPE PROPS"}``.
+
+    ``shape``, if given, is the shape the whole expression must have: it fixes sizes the
+    text cannot carry (a printed zero gradient ``vector(0)``, or ``2*eye``, reads back
+    with the dimensions of the context it was printed in)."""
     if not isinstance(text, str):
         raise TypeError(f"parse() needs the expression as a str, got {type(text).__name__}")
     syntax = read_expression(text)
@@ -49,6 +54,8 @@ def parse(text: str, declare: Declare = None) -> Parsed:
     elaborator = Elaborator(text, declarations)
     elaborator.prepare(syntax)
     plan = elaborator.infer(syntax)
+    if shape is not None:
+        elaborator.expect(plan, shape)
     expr = elaborator.build(plan)
     variables = {name: elaborator.variable(name) for name in elaborator.used}
     return Parsed(expr, variables, elaborator.unused_declared(), text)

@@ -352,6 +352,18 @@ class Elaborator:
                 message = f"{message}; {hint}"
             raise ShapeError(message, span, self.text) from None
 
+    def expect(self, p: Plan, shape: Shape) -> None:
+        """Require the whole expression to have ``shape`` (unifying its unknowns)."""
+        try:
+            if p.shape.kind != shape.kind:
+                raise DimConflict(0, 1)
+            for mine, given in zip(p.shape.dims, shape.dims, strict=True):
+                self.unifier.unify(mine, given)
+        except DimConflict:
+            raise ShapeError(f"the expression is a {self._show(p.shape)}, expected a "
+                             f"{shape.describe(show_dim)}", Span(0, len(self.text)),
+                             self.text) from None
+
     def _show(self, s: Shape) -> str:
         return s.describe(self.unifier.show)
 

@@ -33,6 +33,11 @@ def _split_power(f: Node) -> tuple[Node, Fraction]:
     return f, Fraction(1)
 
 
+def _is_grouped(f: Node) -> bool:
+    """A scalar-valued product of non-scalar factors kept as one factor (``x'*y``)."""
+    return f.op == "mul" and f.shape.is_scalar and any(not a.shape.is_scalar for a in f.args)
+
+
 def _inner_of_vars(f: Node) -> tuple[Node, Node] | None:
     """``(u, v)`` if ``f`` is the grouped inner product ``u'*v`` of two vector vars."""
     if f.op != "mul" or len(f.args) != 2 or not f.shape.is_scalar:
@@ -126,23 +131,27 @@ def _is_divisor(f: Node) -> bool:
     return e is not None and e < 0
 
 
+def _scalar_rank(f: Node) -> int:
+    if not f.shape.is_scalar:
+        return 4
+    if _is_number(f):
+        return 0
+    if _is_divisor(f):
+        return 3
+    return 2 if _is_grouped(f) else 1
+
+
 def mul_scalars_first(node: Node) -> Node | None:
-    """``A*s*B = s*A*B``: scaling commutes, so scalar factors lead — numbers first, then
-    the others, then divisors ``s^-k`` (as ``2*a/b`` reads) — each group in its original
+    """``A*s*B = s*A*B``: scaling commutes, so scalar factors lead — numbers, then the
+    other scalars, then grouped scalar products (``x'*y``, wherever reassociation put
+    them), then divisors ``s^-k`` (as ``2*a/b`` reads) — each group in its original
     order."""
     def rank(f: Node) -> int:
-        if not f.shape.is_scalar:
-            return 3
-        return 0 if _is_number(f) else 2 if _is_divisor(f) else 1
+        return _scalar_rank(f)
     ordered = sorted(node.args, key=rank)  # stable
     if all(x is y for x, y in zip(ordered, node.args, strict=True)):
         return None
     return b.mul(*ordered)
-
-
-def _is_grouped(f: Node) -> bool:
-    """A scalar-valued product of non-scalar factors kept as one factor (``x'*y``)."""
-    return f.op == "mul" and f.shape.is_scalar and any(not a.shape.is_scalar for a in f.args)
 
 
 def _closes(segment: list[Node]) -> bool:
@@ -260,6 +269,16 @@ def mul_outer(node: Node) -> Node | None:
         return None
     scalars = [f for f in node.args if f.shape.is_scalar and f is not inner]
     return b.mul(*scalars, big[0], *inner.args)
+
+
+def mul_distribute_number(node: Node) -> Node | None:
+    """``c*(A + B) = c*A + c*B`` for a number ``c`` alone with a sum (so ``-(a - b)``
+    becomes ``-a + b`` and its terms can collect); a sum among other factors stays whole
+    (``2*X'*(X*w - y)``)."""
+    if len(node.args) == 2 and _is_number(node.args[0]) and node.args[1].op == "add":
+        c = node.args[0]
+        return b.add(*(b.mul(c, t) for t in node.args[1].args))
+    return None
 
 
 # --- add ----------------------------------------------------------------------------

@@ -67,6 +67,9 @@ _REDUCTIONS: list[Rule] = [
                  "tr(s) = s for a scalar (1x1) s", ALGEBRA),
     pattern_rule("trace-transpose", "tr(T(X)) -> tr(X)", "tr(A') = tr(A)",
                  "seed 000, trace property 1; Matrix Cookbook (eq. 13)"),
+    procedure_rule("trace-scalars-out", "tr", s.scalars_out("tr"), "tr(c*A) = c*tr(A)",
+                   "seed 000, trace property 4"),
+    pattern_rule("trace-zero", "tr(0) -> 0", "tr(0) = 0", ALGEBRA),
     pattern_rule("det-transpose", "det(T(X)) -> det(X)", "det(A') = det(A)",
                  "Matrix Cookbook (eq. 20)"),
     pattern_rule("det-eye", "det(E:eye) -> 1", "det(I) = 1", ALGEBRA),
@@ -77,6 +80,8 @@ _REDUCTIONS: list[Rule] = [
                  ALGEBRA),
     pattern_rule("sum-transpose", "sum(T(X)) -> sum(X)", "sum(A') = sum(A)", ALGEBRA),
     pattern_rule("sum-zero", "sum(0) -> 0", "sum(0) = 0", ALGEBRA),
+    procedure_rule("sum-scalars-out", "sum", s.scalars_out("sum"), "sum(c*A) = c*sum(A)",
+                   ALGEBRA),
     pattern_rule("norm1-transpose", "norm1(T(X)) -> norm1(X)", "norm1(A') = norm1(A)",
                  ALGEBRA),
     pattern_rule("norm1-zero", "norm1(0) -> 0", "norm1(0) = 0", ALGEBRA),
@@ -86,6 +91,14 @@ _REDUCTIONS: list[Rule] = [
     pattern_rule("diag-transpose", "diagv(T(X)) -> diagv(X)", "diag(A') = diag(A)",
                  ALGEBRA),
     pattern_rule("diag-diag", "diagv(diagm(V)) -> V", "diag(diag(v)) = v", ALGEBRA),
+    pattern_rule("diag-eye", "diagv(E:eye) -> 1", "diag(I) = vector(1)", ALGEBRA),
+    pattern_rule("diag-zero", "diagv(0) -> 0", "diag(matrix(0)) = vector(0)", ALGEBRA),
+    procedure_rule("diag-scalars-out", "diagv", s.scalars_out("diagv"),
+                   "diag(c*A) = c*diag(A)", ALGEBRA),
+    pattern_rule("diagm-zero", "diagm(0) -> 0", "diag(vector(0)) = matrix(0)", ALGEBRA),
+    procedure_rule("diagm-ones", "diagm", s.diagm_ones, "diag(vector(1)) = I", ALGEBRA),
+    procedure_rule("diagm-scalars-out", "diagm", s.scalars_out("diagm"),
+                   "diag(c*v) = c*diag(v)", ALGEBRA),
 ]
 
 _MUL: list[Rule] = [
@@ -111,6 +124,8 @@ _MUL: list[Rule] = [
     procedure_rule("mul-orient-inner", "mul", c.mul_orient_inner,
                    "x'*a = a'*x (a scalar is its own transpose; the name sorting first "
                    "is transposed)", CANONICAL),
+    procedure_rule("mul-distribute-number", "mul", c.mul_distribute_number,
+                   "c*(A + B) = c*A + c*B for a number c", ALGEBRA),
     procedure_rule("mul-outer", "mul", c.mul_outer, "(a'*x)*w = w*a'*x",
                    "Matrix Cookbook form: d(x'*a)^2/dx = 2*a*a'*x"),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
-from ..ir import Node
+from ..ir import Node, make
 from ..ir import build as b
 from ..shapes import Shape
 from .numeric import EXACT_FUNCTIONS, exact_power, numeric_value
@@ -67,6 +67,23 @@ def transpose_broadcast(node: Node) -> Node | None:
     return b.broadcast(x.args[0], _target(x).T)
 
 
+def scalars_out(op: str) -> Callable[[Node], Node | None]:
+    """The procedure for ``op(s*A) = s*op(A)``, ``op`` linear (tr, sum, diag)."""
+
+    def pull(node: Node) -> Node | None:
+        x = node.args[0]
+        if x.op != "mul" or x.shape.is_scalar:
+            return None
+        scalars = [f for f in x.args if f.shape.is_scalar]
+        if not scalars:
+            return None
+        core = b.mul(*(f for f in x.args if not f.shape.is_scalar))
+        return b.mul(*scalars, make(op, (core,)))
+
+    pull.__name__ = f"{op}_scalars_out"
+    return pull
+
+
 # --- powers ---------------------------------------------------------------------------
 
 def power_fold(node: Node) -> Node | None:
@@ -108,6 +125,15 @@ def fold_function(op: str) -> Callable[[Node], Node | None]:
 
     fold.__name__ = f"fold_{op}"
     return fold
+
+
+def diagm_ones(node: Node) -> Node | None:
+    """``diag(vector(1)) = I``."""
+    if numeric_value(node.args[0]) != 1:
+        return None
+    rows = node.shape.rows
+    assert rows is not None
+    return b.eye(rows)
 
 
 def matpow_trivial(node: Node) -> Node | None:
