@@ -441,14 +441,16 @@ def test_scalars_lead_numbers_first_and_like_bases_collect() -> None:
     same(simplify(b.mul(xy, T(w), s, B)), b.mul(s, xy, T(w), B))
 
 
-def test_a_number_times_a_sum_is_distributed_so_terms_cancel() -> None:
+def test_a_number_times_a_sum_is_distributed_inside_sums_so_terms_cancel() -> None:
     s, t = b.var("s", SCALAR), b.var("t", SCALAR)
     p = b.add(F("sin", t), b.const(-2))
     same(simplify(b.add(b.neg(p), p)), b.const(0))  # d/da of (sin(b) - 2)*((a - 2) - a)
-    same(simplify(b.mul(b.const(2), b.add(s, t))),
-         b.add(b.mul(b.const(2), s), b.mul(b.const(2), t)))
-    kept = b.mul(b.const(2), T(A), b.add(b.mul(A, x), b.neg(y)))
-    same(simplify(kept), kept)  # 2*A'*(A*x - y): a sum among other factors stays
+    same(simplify(b.add(b.mul(b.const(2), b.add(s, t)), s)),
+         b.add(b.mul(b.const(3), s), b.mul(b.const(2), t)))
+    kept = b.mul(b.const(-2), b.add(X, b.neg(b.mul(A, T(B)))), B)
+    same(simplify(kept), kept)  # -2*(X - A*B')*B: a sum that is a factor stays whole
+    same(simplify(T(b.mul(T(kept), b.const(-1)))),  # as the least-squares gradient arises
+         b.mul(b.const(2), b.add(X, b.neg(b.mul(A, T(B)))), B))
 
 
 def test_sum_order_and_numeric_terms() -> None:
@@ -586,7 +588,7 @@ EXAMPLES: dict[str, Node] = {
     "mul-collect-powers": b.mul(_sv, _sv),
     "mul-orient-inner": b.mul(b.mul(T(_v), _u), A),
     "mul-outer": b.mul(b.mul(T(_u), _v), _w),
-    "mul-distribute-number": b.mul(b.const(-1), b.add(A, B)),
+    "add-distribute-number": b.add(b.mul(b.const(-1), b.add(A, B)), B),
     "mul-matpow": b.mul(A, A, b.matpow(A, 2)),
     "mul-splice-groups": b.mul(b.mul(b.const(2), T(_u), _v), A),
     "mul-group-scalars": b.mul(T(_u), _v, T(_w), A),

@@ -16,12 +16,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import UnsupportedError
+from ..errors import LimitError, UnsupportedError
 from ..ir import build as b
 from ..ir.nodes import Node
 from ..ir.ops import OPS
 from .differentials import DIFFERENTIALS
 from .transpose import TRANSPOSES
+
+
+MAX_WORK = 500_000
+"""Bound on the operand slots the differential rules may build.  The product rule
+makes an n-factor chain's differential n terms of n factors, so work grows with the
+square of the input; this keeps every input under about a second (a 10,000-character
+``tr(X*X*...*X)`` would otherwise take a minute)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ def differential(expr: Node, variable: Node) -> Node | None:
         raise ValueError("can only differentiate with respect to a variable")
     dx = b.differential(variable.attrs[0], variable.shape)
     memo: dict[Node, Node | None] = {}
+    work = 0
     for node in expr.walk():  # children before parents
         if node is variable:
             memo[node] = dx
@@ -51,8 +59,21 @@ def differential(expr: Node, variable: Node) -> Node | None:
             memo[node] = None
         else:
             dargs = [memo[a] for a in node.args]
-            memo[node] = (None if all(d is None for d in dargs)
-                          else DIFFERENTIALS[node.op](node, dargs))
+            present = [d for d in dargs if d is not None]
+            if not present:
+                memo[node] = None
+                continue
+            # A jointly linear op (add, tr, ...) builds one node; any other builds at most
+            # one node of this arity per operand differential (Leibniz's rule).  Children
+            # are interned and shared, never copied.
+            copies = 1 if OPS[node.op].linear == "all" else len(present)
+            work += copies * len(node.args)
+            if work > MAX_WORK:
+                raise LimitError(
+                    f"the differential of this expression is too large to compute (over "
+                    f"{MAX_WORK:,} operands); long products of the variable, such as "
+                    "X*X*...*X, are better written as powers (X^k)")
+            memo[node] = DIFFERENTIALS[node.op](node, dargs)
     return memo[expr]
 
 

@@ -271,16 +271,6 @@ def mul_outer(node: Node) -> Node | None:
     return b.mul(*scalars, big[0], *inner.args)
 
 
-def mul_distribute_number(node: Node) -> Node | None:
-    """``c*(A + B) = c*A + c*B`` for a number ``c`` alone with a sum (so ``-(a - b)``
-    becomes ``-a + b`` and its terms can collect); a sum among other factors stays whole
-    (``2*X'*(X*w - y)``)."""
-    if len(node.args) == 2 and _is_number(node.args[0]) and node.args[1].op == "add":
-        c = node.args[0]
-        return b.add(*(b.mul(c, t) for t in node.args[1].args))
-    return None
-
-
 # --- add ----------------------------------------------------------------------------
 
 def add_zero(node: Node) -> Node | None:
@@ -289,6 +279,24 @@ def add_zero(node: Node) -> Node | None:
     if len(terms) == len(node.args):
         return None
     return b.add(*terms) if terms else b.zero(node.shape)
+
+
+def add_distribute_number(node: Node) -> Node | None:
+    """``c*(A + B) + C = c*A + c*B + C``: a number times a sum, as a term of a sum, is
+    expanded so its terms can collect (``-(s - 2) + s - 2 = 0``).  A sum that is a factor
+    of anything else stays whole (``-2*(X - U*V')*V``)."""
+    def expandable(t: Node) -> bool:
+        return (t.op == "mul" and len(t.args) == 2 and _is_number(t.args[0])
+                and t.args[1].op == "add")
+    if not any(expandable(t) for t in node.args):
+        return None
+    out: list[Node] = []
+    for t in node.args:
+        if expandable(t):
+            out += [b.mul(t.args[0], u) for u in t.args[1].args]
+        else:
+            out.append(t)
+    return b.add(*out)
 
 
 def _split_coefficient(t: Node) -> tuple[Fraction, Node]:

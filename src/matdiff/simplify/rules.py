@@ -124,14 +124,14 @@ _MUL: list[Rule] = [
     procedure_rule("mul-orient-inner", "mul", c.mul_orient_inner,
                    "x'*a = a'*x (a scalar is its own transpose; the name sorting first "
                    "is transposed)", CANONICAL),
-    procedure_rule("mul-distribute-number", "mul", c.mul_distribute_number,
-                   "c*(A + B) = c*A + c*B for a number c", ALGEBRA),
     procedure_rule("mul-outer", "mul", c.mul_outer, "(a'*x)*w = w*a'*x",
                    "Matrix Cookbook form: d(x'*a)^2/dx = 2*a*a'*x"),
 ]
 
 _ADD: list[Rule] = [
     procedure_rule("add-zero", "add", c.add_zero, "A + 0 = A", ALGEBRA),
+    procedure_rule("add-distribute-number", "add", c.add_distribute_number,
+                   "c*(A + B) + C = c*A + c*B + C for a number c", ALGEBRA),
     procedure_rule("add-collect", "add", c.add_collect,
                    "a*T + b*T = (a+b)*T (like terms; A - A = 0)", ALGEBRA),
     procedure_rule("add-constants", "add", c.add_constants,
