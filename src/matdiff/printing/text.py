@@ -8,10 +8,9 @@ Textbook conventions on top of the grammar:
 
 * a sum prints a term with a negative coefficient as a subtraction (``X*w - y``);
 * a product prints a leading ``-1`` as a unary minus (``-A*x``) and scalar factors
-  ``s^-k`` as divisions where they stand (``2*x/c``, ``2/c*x``, ``1/a^2``); a grouped
-  scalar product inside a product is parenthesised unless it comes first
-  (``A*(x'*y)``, ``x'*y*A``) because the parser groups ``x'*y*A`` that way too
-  (``ir/build.py``);
+  ``s^-k`` as divisions at its end (``2*x/c``, ``x/norm2(x)``, ``1/a^2``); a grouped
+  scalar product inside a longer product is parenthesised (``A*(x'*y)``,
+  ``(x'*y)*A``) so it reads as the number it is;
 * ``vector(c)`` / ``matrix(c)`` and a broadcast scalar print as the bare scalar where
   the parser broadcasts scalars itself: operands of ``+``, ``./`` and ``.^``
   (``1 + exp(x)``, ``1 ./ x``, ``x.^2``).
@@ -96,11 +95,10 @@ class _TextPrinter:
         return None
 
     def product(self, node: Node, negate: bool = False) -> Printed:
-        """``[-]coefficient*factor*...`` with ``s^-k`` factors as ``/s^k`` in place.
-
-        Factors keep their order (``2/c*x`` for ``2*c^-1*x``): the simplifier keeps
-        the order of scalar factors, so a reordered product would not read back to the
-        same expression.  A divisor with nothing before it gets a ``1`` (``1/c*x``).
+        """``[-]coefficient*factor*.../s^k``: ``s^-k`` factors are written as divisions
+        at the end (``x/norm2(x)``, ``2*a/b^2``); scaling commutes and the simplifier
+        puts scalar factors in one canonical order, so the text reads back to the same
+        simplified expression.  With nothing else, a divisor gets a ``1`` (``1/c``).
         """
         coef: Fraction | None = None
         factors = list(node.args)
@@ -113,21 +111,24 @@ class _TextPrinter:
             c = number(abs(coef))
             text, count = wrap(c, c.prec > MUL), 1
         last: Printed | None = None
-        for factor in factors:
-            d = divisor(factor)
-            if d is not None:
-                dp = self.p(d)
-                text = (text or "1") + "/" + wrap(dp, dp.prec > NEG)
-                count += 2 if count == 0 else 1
-                continue
+        divisors = [d for d in map(divisor, factors) if d is not None]
+        factors = [f for f in factors if divisor(f) is None]
+        for i, factor in enumerate(factors):
             fp = self.p(factor)
             if not text and not sign:
-                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul")
+                # A grouped scalar product opening a longer product keeps its parentheses:
+                # (y'*A*x)*y, not y'*A*x*y (same value, but it reads as a chain).
+                alone = i == len(factors) - 1
+                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul" and alone)
             else:
                 ok = fp.prec > NEG
             last = fp if ok else Printed(f"({fp.text})", ATOM, fp.tag)
             text = f"{text}*{last.text}" if text else last.text
             count += 1
+        for d in divisors:  # divisions last: x/norm2(x), 2*a/b^2
+            dp = self.p(d)
+            text = (text or "1") + "/" + wrap(dp, dp.prec > NEG)
+            count += 2 if count == 0 else 1
         if sign:
             text = "-" + text
         if count > 1:

@@ -1,12 +1,14 @@
-"""Procedures for the n-ary canonical forms of ``mul``, ``add`` and ``hadamard``.
+"""Procedures for the n-ary canonical forms of ``mul`` and ``add``.
 
 Each function is one rule of :data:`~matdiff.simplify.rules.RULES`: it takes a node whose
 operands are already simplified and returns the rewritten node, or ``None`` when it does
 not apply.  Each does one thing, so the record names the step a textbook would name.
 
-Canonical product (``mul``): one leading numeric coefficient (none if 1), then the other
-scalar-valued factors in their original order with equal bases collected into powers,
-then the matrix chain with identities dropped.  Canonical sum (``add``): like terms
+Canonical product (``mul``): one leading numeric coefficient (none if 1); then the other
+scalar factors in their original order — plain ones, then grouped scalar products such
+as ``x'*y``, then divisors ``s^-k`` — with equal bases collected into powers; then the
+matrix chain, with identities dropped, equal neighbours collected into ``X^k``, and every
+scalar-valued segment grouped as a scalar factor.  Canonical sum (``add``): like terms
 collected with exact coefficients, in first-appearance order, the numeric term last.
 """
 
@@ -16,21 +18,12 @@ from fractions import Fraction
 
 from ..ir import Node
 from ..ir import build as b
-from .numeric import numeric_value
+from .numeric import numeric_value, split_power
 
 
 def _is_number(node: Node) -> bool:
     """A scalar numeric constant (a ``fill`` is a vector/matrix, not a number)."""
     return node.op == "const"
-
-
-def _split_power(f: Node) -> tuple[Node, Fraction]:
-    """A scalar factor as ``base^exponent`` with a numeric exponent (``s`` is ``s^1``)."""
-    if f.op == "power":
-        e = numeric_value(f.args[1])
-        if e is not None:
-            return f.args[0], e
-    return f, Fraction(1)
 
 
 def _is_grouped(f: Node) -> bool:
@@ -220,7 +213,7 @@ def mul_collect_powers(node: Node) -> Node | None:
     counts: dict[Node, int] = {}
     for f in node.args:
         if f.shape.is_scalar and not _is_number(f):
-            base, e = _split_power(f)
+            base, e = split_power(f)
             totals[base] = totals.get(base, Fraction(0)) + e
             counts[base] = counts.get(base, 0) + 1
     if all(c == 1 for c in counts.values()):
@@ -231,7 +224,7 @@ def mul_collect_powers(node: Node) -> Node | None:
         if not f.shape.is_scalar or _is_number(f):
             out.append(f)
             continue
-        base = _split_power(f)[0]
+        base = split_power(f)[0]
         if base in done:
             continue
         done.add(base)
@@ -331,14 +324,31 @@ def add_collect(node: Node) -> Node | None:
     return b.add(*out) if out else b.zero(node.shape)
 
 
+def _negative(t: Node) -> bool:
+    value = numeric_value(t)
+    if value is not None:
+        return value < 0
+    return t.op == "mul" and _is_number(t.args[0]) and t.args[0].attrs[0] < 0
+
+
 def add_constants(node: Node) -> Node | None:
     """``a + A + b = A + (a+b)``: numeric terms (numbers, or fills of the sum's shape)
-    summed into one, written last."""
+    summed into one, written last — except that a sum does not open with a minus when
+    it has a positive term: ``-tanh(x).^2 + 1`` is written ``1 - tanh(x).^2`` and
+    ``-A + B`` is ``B - A`` (terms otherwise keep their order)."""
     numbers = [t for t in node.args if numeric_value(t) is not None]
-    if not numbers or (len(numbers) == 1 and node.args[-1] is numbers[0]):
-        return None
     total = sum((numeric_value(t) or Fraction(0) for t in numbers), Fraction(0))
-    rest = [t for t in node.args if numeric_value(t) is None]
-    if total != 0 or not rest:
-        rest.append(b.fill(total, node.shape))
-    return b.add(*rest)
+    terms = [t for t in node.args if numeric_value(t) is None]
+    number = (b.fill(total, node.shape) if numbers and (total != 0 or not terms)
+              else None)
+    if number is not None:
+        terms.append(number)
+    if _negative(terms[0]):
+        lead = next((t for t in terms if not _negative(t)), None)
+        if lead is not None:
+            terms.remove(lead)
+            terms.insert(0, lead)
+    if len(terms) == len(node.args) and all(a is t for a, t in zip(node.args, terms,
+                                                                   strict=True)):
+        return None
+    return b.add(*terms)

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from ..ir import Node
 from ..ir import build as b
-from .numeric import numeric_value
+from .numeric import numeric_value, split_power
 
 
 def _split_scalars(f: Node) -> tuple[list[Node], Node]:
@@ -87,20 +87,11 @@ def hadamard_ediv(node: Node) -> Node | None:
     return b.ediv(b.hadamard(num, *others), den)
 
 
-def _split_power(f: Node) -> tuple[Node, Fraction]:
-    """A factor as ``base .^ exponent`` with a numeric exponent (``A`` is ``A.^1``)."""
-    if f.op == "power":
-        e = numeric_value(f.args[1])
-        if e is not None:
-            return f.args[0], e
-    return f, Fraction(1)
-
-
 def hadamard_collect_powers(node: Node) -> Node | None:
     """``A.^a .* A.^b = A.^(a+b)`` (so ``x.*x = x.^2``), where defined."""
     totals: dict[Node, Fraction] = {}
     for f in node.args:
-        base, e = _split_power(f)
+        base, e = split_power(f)
         totals[base] = totals.get(base, Fraction(0)) + e
     if len(totals) == len(node.args):
         return None

@@ -29,6 +29,16 @@ def numeric_value(node: Node) -> Fraction | None:
     return None
 
 
+def split_power(f: Node) -> tuple[Node, Fraction]:
+    """A factor as ``base^exponent`` with a numeric exponent (``s`` is ``s^1``), for
+    collecting equal bases (``s*s = s^2``, ``x.*x = x.^2``)."""
+    if f.op == "power":
+        e = numeric_value(f.args[1])
+        if e is not None:
+            return f.args[0], e
+    return f, Fraction(1)
+
+
 def iroot(n: int, q: int) -> int | None:
     """The exact integer ``q``-th root of ``n >= 0``, or ``None`` if there is none.
 

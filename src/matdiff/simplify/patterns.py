@@ -50,10 +50,40 @@ def is_symmetric(node: Node) -> bool:
     symmetric matrix; a sum, ``.*``, ``./`` or ``.^`` of symmetric matrices; a sum whose
     terms pair up with their transposes (``A + A'``); a palindromic product
     ``s*F1*...*Fk*M*Fk'*...*F1'`` with ``M`` symmetric or absent (``X'*X``, ``A*S*A'``).
-    (Recursion is bounded by the expression's depth.)
+    Evaluated bottom-up with an explicit stack (no recursion, whatever the depth).
     """
+    known: dict[Node, bool] = {}
+    stack = [node]
+    while stack:
+        top = stack[-1]
+        if top in known:
+            stack.pop()
+            continue
+        todo = [c for c in _consulted(top) if c not in known]
+        if todo:
+            stack.extend(todo)
+            continue
+        known[top] = _symmetric_here(top, known)
+        stack.pop()
+    return known[node]
+
+
+def _is_square(node: Node) -> bool:
     s = node.shape
-    if s.kind != "matrix" or s.rows != s.cols:
+    return s.kind == "matrix" and s.rows == s.cols
+
+
+def _consulted(node: Node) -> tuple[Node, ...]:
+    """The operands whose symmetry decides ``node``'s."""
+    if not _is_square(node) or node.op in ("var", "eye", "diagm", "fill", "broadcast"):
+        return ()
+    if node.op == "mul":
+        return tuple(a for a in node.args if not a.shape.is_scalar)
+    return node.args
+
+
+def _symmetric_here(node: Node, known: dict[Node, bool]) -> bool:
+    if not _is_square(node):
         return False
     op = node.op
     if op == "var":
@@ -61,35 +91,35 @@ def is_symmetric(node: Node) -> bool:
     if op in ("eye", "diagm", "fill", "broadcast"):
         return True
     if op in ("inv", "matpow", "transpose") or (OPS[op].elementwise and len(node.args) == 1):
-        return is_symmetric(node.args[0])
-    if op == "add" and _closed_under_transpose(node.args):
+        return known[node.args[0]]
+    if op == "add" and _closed_under_transpose(node.args, known):
         return True
     if op in _SAME_SHAPE_OPS:
-        return all(is_symmetric(a) for a in node.args)
+        return all(known[a] for a in node.args)
     if op == "mul":
         big = [a for a in node.args if not a.shape.is_scalar]
         half, odd = divmod(len(big), 2)
-        return (all(_transposes(big[i], big[-1 - i]) for i in range(half))
-                and (not odd or is_symmetric(big[half])))
+        return (all(_transposes(big[i], big[-1 - i], known) for i in range(half))
+                and (not odd or known[big[half]]))
     return False
 
 
-def _transposes(p: Node, q: Node) -> bool:
+def _transposes(p: Node, q: Node, known: dict[Node, bool]) -> bool:
     """Whether ``q = p'`` is evident: one is the transpose of the other, or ``p`` is ``q``
     and symmetric."""
     if (q.op == "transpose" and q.args[0] is p) or (p.op == "transpose" and p.args[0] is q):
         return True
-    return p is q and is_symmetric(p)
+    return p is q and known.get(p, False)
 
 
-def _closed_under_transpose(terms: tuple[Node, ...]) -> bool:
+def _closed_under_transpose(terms: tuple[Node, ...], known: dict[Node, bool]) -> bool:
     """``A + A'`` (and ``A + B + A' + B'``): each term's transpose is another term."""
     unmatched = list(terms)
     while unmatched:
         t = unmatched.pop()
-        if is_symmetric(t):
+        if known.get(t, False):
             continue
-        mate = next((i for i, u in enumerate(unmatched) if _transposes(t, u)), None)
+        mate = next((i for i, u in enumerate(unmatched) if _transposes(t, u, known)), None)
         if mate is None:
             return False
         unmatched.pop(mate)
@@ -164,6 +194,14 @@ class Pattern:
     lhs: POp
     rhs: Term
     conditions: tuple[Condition, ...]
+    # The op the root's first operand must have, if the pattern fixes it: a cheap
+    # pre-check that skips most rows of an op with many (transpose has ~30).
+    _first_op: str | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        first = self.lhs.args[0]
+        object.__setattr__(self, "_first_op",
+                           first.op if isinstance(first, POp | PVar) else None)
 
     @property
     def op(self) -> str:
@@ -171,6 +209,9 @@ class Pattern:
 
     def apply(self, node: Node) -> Node | None:
         """The rewritten node, or ``None`` when the pattern or a condition fails."""
+        want = self._first_op
+        if want is not None and node.args[0].op != want:
+            return None
         env = Bindings()
         if not _match(self.lhs, node, env):
             return None

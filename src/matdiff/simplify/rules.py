@@ -2,9 +2,9 @@
 
 A row states its identity and its source, and either a pattern line (see
 :mod:`~matdiff.simplify.patterns`) or a procedure (:mod:`~matdiff.simplify.canonical`,
-:mod:`~matdiff.simplify.structural`).  Rows of one op are tried in table order, so a more
-specific row comes before a more general one.  Adding a rule is adding a row here; the
-engine dispatches on the op and needs no change.
+:mod:`~matdiff.simplify.elementwise`, :mod:`~matdiff.simplify.structural`).  Rows of
+one op are tried in table order, so a more specific row comes before a more general one.
+Adding a rule is adding a row here; the engine dispatches on the op and needs no change.
 
 Every rule preserves the value wherever the expression it rewrites is defined (the
 convention of matrix calculus texts: ``s*s^-1 = 1``, ``0*A = 0``).
@@ -135,7 +135,7 @@ _ADD: list[Rule] = [
     procedure_rule("add-collect", "add", c.add_collect,
                    "a*T + b*T = (a+b)*T (like terms; A - A = 0)", ALGEBRA),
     procedure_rule("add-constants", "add", c.add_constants,
-                   "a + A + b = A + (a+b) for numbers a, b", ALGEBRA),
+                   "a + A + b = A + (a+b) for numbers a, b; -A + B = B - A", ALGEBRA),
 ]
 
 _ELEMENTWISE: list[Rule] = [
@@ -160,16 +160,19 @@ _ELEMENTWISE: list[Rule] = [
                    "matrix(c) ./ B = c*(1 ./ B)", ALGEBRA),
     procedure_rule("ediv-of-ediv", "ediv", e.ediv_of_ediv,
                    "(A ./ B) ./ C = A ./ (B .* C); A ./ (B ./ C) = (A .* C) ./ B", ALGEBRA),
+]
+
+_POWERS: list[Rule] = [
     pattern_rule("power-one", "power(X, 1) -> X", "A.^1 = A", ALGEBRA),
     pattern_rule("power-zero", "power(X, 0) -> 1", "A.^0 = matrix(1) (0^0 = 1)", ALGEBRA),
     procedure_rule("power-fold", "power", s.power_fold,
                    "c^k folded exactly (|k| <= 64, bounded size)", ALGEBRA),
     procedure_rule("power-of-power", "power", s.power_of_power,
                    "(x^a)^k = x^(a*k) for an integer k, where defined", ALGEBRA),
-    procedure_rule("broadcast-const", "broadcast", s.broadcast_const,
-                   "broadcast(c) = matrix(c)", ALGEBRA),
     procedure_rule("matpow-trivial", "matpow", s.matpow_trivial, "X^1 = X; X^0 = I", ALGEBRA),
     pattern_rule("matpow-eye", "matpow{K}(E:eye) -> E", "I^k = I", ALGEBRA),
+    procedure_rule("broadcast-const", "broadcast", s.broadcast_const,
+                   "broadcast(c) = matrix(c)", ALGEBRA),
 ]
 
 # f(c) = exact value: the points where a function's value is a known rational.
@@ -188,7 +191,7 @@ _FOLDS: list[Rule] = [
 ]
 
 RULES: tuple[Rule, ...] = (
-    *_TRANSPOSE, *_INVERSE, *_REDUCTIONS, *_MUL, *_ADD, *_ELEMENTWISE, *_FOLDS)
+    *_TRANSPOSE, *_INVERSE, *_REDUCTIONS, *_MUL, *_ADD, *_ELEMENTWISE, *_POWERS, *_FOLDS)
 """All rules; rows of one op are tried in this order."""
 
 assert len({r.name for r in RULES}) == len(RULES), "duplicate rule name"
