@@ -17,7 +17,7 @@ from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node, make
 from matdiff.ir import build as b
 from matdiff.shapes import SCALAR, Shape, matrix, row, vector
 from matdiff.simplify import RULES, Rewrite, Rule, Simplifier, simplify
-from matdiff.simplify.numeric import exact_power, iroot
+from matdiff.simplify.numeric import EXACT_FUNCTIONS, exact_power, iroot
 from matdiff.simplify.patterns import PatternSyntaxError, is_symmetric, parse_pattern
 from matdiff.simplify.rule import pattern_rule
 
@@ -632,6 +632,8 @@ EXAMPLES: dict[str, Node] = {
     "fold-relu": F("relu", b.const(-1)),
     "fold-step": F("step", b.const(Fraction(1, 2))),
     "fold-sqrt": F("sqrt", b.const(Fraction(9, 4))),
+    **{f"{f}-of-fill": F(f, b.fill(Fraction(1, 2), vector(n)))
+       for f in ELEMENTWISE_FUNCTIONS if f not in EXACT_FUNCTIONS},
 }
 
 

@@ -23,7 +23,6 @@ from ..ir.ops import OPS
 from .differentials import DIFFERENTIALS
 from .transpose import TRANSPOSES
 
-
 MAX_WORK = 500_000
 """Bound on the operand slots the differential rules may build.  The product rule
 makes an n-factor chain's differential n terms of n factors, so work grows with the

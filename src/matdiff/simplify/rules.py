@@ -188,6 +188,10 @@ _FOLDS: list[Rule] = [
     procedure_rule(f"fold-{f}", f, s.fold_function(f), f"{f}(c) of a number c, exactly",
                    ALGEBRA)
     for f in EXACT_FUNCTIONS
+] + [
+    procedure_rule(f"{f}-of-fill", f, s.scalar_of_fill(f),
+                   f"{f}(matrix(c)) = {f}(c) used as a matrix", ALGEBRA)
+    for f in ELEMENTWISE_FUNCTIONS if f not in EXACT_FUNCTIONS
 ]
 
 RULES: tuple[Rule, ...] = (

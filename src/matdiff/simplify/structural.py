@@ -120,10 +120,30 @@ def fold_function(op: str) -> Callable[[Node], Node | None]:
 
     def fold(node: Node) -> Node | None:
         c = numeric_value(node.args[0])
-        value: Fraction | None = None if c is None else exact(c)
-        return None if value is None else b.fill(value, node.shape)
+        if c is None:
+            return None
+        value: Fraction | None = exact(c)
+        if value is not None:
+            return b.fill(value, node.shape)
+        if node.shape.is_scalar:
+            return None
+        # f(matrix(c)) = broadcast(f(c)): one scalar, so log(vector(2)).*v = log(2)*v.
+        return b.broadcast(b.apply(op, b.const(c)), node.shape)
 
     fold.__name__ = f"fold_{op}"
+    return fold
+
+
+def scalar_of_fill(op: str) -> Callable[[Node], Node | None]:
+    """``f(matrix(c)) = broadcast(f(c))`` for an elementwise ``f`` with no exact value
+    at ``c`` (``log(vector(2)) .* v`` becomes ``log(2)*v``)."""
+    def fold(node: Node) -> Node | None:
+        arg = node.args[0]
+        if arg.op != "fill":
+            return None
+        return b.broadcast(b.apply(op, b.const(arg.attrs[0])), node.shape)
+
+    fold.__name__ = f"scalar_of_fill_{op}"
     return fold
 
 
