@@ -42,4 +42,4 @@ def test_quadratic_derivative_is_refused_with_advice() -> None:
 
 def test_long_sum_collects_like_terms() -> None:
     d = matdiff.derivative("x'*A*x+" * 999 + "x'*A*x", "x")
-    assert d.text == "1000*A*x + 1000*A'*x"
+    assert d.text == "1000*(A + A')*x"

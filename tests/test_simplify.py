@@ -370,8 +370,10 @@ def test_transpose_pushed_to_leaves() -> None:
 
 
 def test_like_terms_need_equal_terms_and_symmetric_constants_are_used() -> None:
-    e = b.add(b.mul(A, x), b.mul(T(A), x))
-    same(simplify(e), e)
+    e = b.add(b.mul(A, x), b.mul(T(A), x))  # not like terms, but a common factor x
+    same(simplify(e), b.mul(b.add(A, T(A)), x))
+    tr_terms = b.add(b.mul(T(A), T(B), X), b.mul(B, A, X, T(A)))  # nothing in common
+    same(simplify(tr_terms), tr_terms)
     same(simplify(b.add(b.mul(S, x), b.mul(T(S), x))), b.mul(b.const(2), S, x))
 
 
@@ -536,6 +538,7 @@ def test_rule_rows_are_complete_and_unique() -> None:
 
 
 _sv, _tv = b.var("s", SCALAR), b.var("t", SCALAR)
+_v = b.var("u", vector(n))
 _u, _v, _w = (b.var(name, vector(n)) for name in "uvw")
 _M = b.var("M", matrix(m, n))
 _Z = b.zero(matrix(n, n))
@@ -598,6 +601,9 @@ EXAMPLES: dict[str, Node] = {
     "add-zero": b.add(A, _Z),
     "add-collect": b.add(A, A),
     "add-constants": b.add(_sv, b.const(1), b.const(2)),
+    "add-common-coefficient": b.add(b.mul(b.const(2), A), b.mul(b.const(2), B)),
+    "add-factor-right": b.add(b.mul(A, _v), b.mul(T(A), _v)),
+    "add-factor-left": b.add(b.mul(T(A), _v), b.mul(T(A), b.var("w", vector(n)))),
     "hadamard-zero": b.hadamard(A, _Z),
     "hadamard-one": b.hadamard(A, b.fill(1, matrix(n, n))),
     "hadamard-scale": b.hadamard(b.fill(2, matrix(n, n)), A),

@@ -134,6 +134,12 @@ _ADD: list[Rule] = [
                    "c*(A + B) + C = c*A + c*B + C for a number c", ALGEBRA),
     procedure_rule("add-collect", "add", c.add_collect,
                    "a*T + b*T = (a+b)*T (like terms; A - A = 0)", ALGEBRA),
+    procedure_rule("add-factor-right", "add", c.add_factor_right,
+                   "A*C + B*C = (A + B)*C", ALGEBRA),
+    procedure_rule("add-factor-left", "add", c.add_factor_left,
+                   "C*A + C*B = C*(A + B)", ALGEBRA),
+    procedure_rule("add-common-coefficient", "add", c.add_common_coefficient,
+                   "c*A + c*B = c*(A + B) for a number c", ALGEBRA),
     procedure_rule("add-constants", "add", c.add_constants,
                    "a + A + b = A + (a+b) for numbers a, b; -A + B = B - A", ALGEBRA),
 ]
