@@ -14,8 +14,8 @@ import pytest
 from matdiff.evaluate import evaluate
 from matdiff.ir import OPS, Node
 from matdiff.ir import build as b
+from matdiff.ir.numbers import finite_decimal
 from matdiff.printing import latex, text, to_latex, to_text
-from matdiff.printing.common import finite_decimal
 from matdiff.printing.latex import latex_name
 from matdiff.shapes import SCALAR, Dim, matrix, row, vector
 

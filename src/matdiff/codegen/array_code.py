@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 from ..errors import LimitError, UnsupportedError
 from ..ir.nodes import Node
+from ..ir.numbers import finite_decimal
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..ir.products import ProductKind, fold_plan, plan_product, split_factors
 from ..shapes import SCALAR, Dim, Shape, show_dim
@@ -78,30 +79,9 @@ def _binop(left: Code, op: str, right: Code, prec: int) -> Code:
     return Code(f"{_wrap(left, prec, op)} {op} {_wrap(right, prec + 1, op)}", prec, op)
 
 
-def _finite_decimal(v: Fraction, max_places: int = 12) -> str | None:
-    """``v`` as an exact decimal (``0.25``) if it has one of at most ``max_places``
-    digits after the point (the denominator has no prime factors but 2 and 5).
-
-    The same algorithm as ``printing.common.finite_decimal``; L2 siblings cannot share it.
-    """
-    d, twos, fives = v.denominator, 0, 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    places = max(twos, fives)
-    if d != 1 or places > max_places:
-        return None
-    digits = str(abs(v.numerator) * 10**places // v.denominator).rjust(places + 1, "0")
-    sign = "-" if v < 0 else ""
-    return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else f"{sign}{digits}"
-
-
 def number(v: Fraction) -> Code:
     """A Python literal for ``v``: ``2``, ``-0.5``, ``(1/3)``."""
-    text = _finite_decimal(v)
+    text = finite_decimal(v)
     if text is None:
         return Code(f"({v.numerator}/{v.denominator})", ATOM)
     return Code(text, UNARY if v < 0 else ATOM)

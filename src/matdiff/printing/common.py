@@ -1,4 +1,4 @@
-"""What the text and LaTeX printers share: the printed-fragment type and number digits.
+"""What the text and LaTeX printers share: the printed-fragment type and the dispatch.
 
 Each printer turns a node into a :class:`Printed` fragment: its text, the precedence of
 its outermost operator (from that printer's own table), and a tag naming the form
@@ -8,11 +8,11 @@ its outermost operator (from that printer's own table), and a tag naming the for
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
-MAX_DECIMAL_PLACES = 12
-"""Longer exact decimals are printed as fractions (``1/4096`` rather than 0.000244140625)."""
+from ..ir.nodes import Node
 
 
 class Printed(NamedTuple):
@@ -21,30 +21,47 @@ class Printed(NamedTuple):
     tag: str
 
 
-def finite_decimal(v: Fraction, max_places: int = MAX_DECIMAL_PLACES) -> str | None:
-    """``v`` as an exact decimal string (``2``, ``0.5``, ``-0.25``), or ``None`` when it
-    has none (``1/3``) or needs more than ``max_places`` digits after the point.
-
-    A fraction in lowest terms has a finite decimal expansion exactly when its
-    denominator has no prime factors other than 2 and 5.
-    """
-    d, twos, fives = v.denominator, 0, 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    places = max(twos, fives)
-    if d != 1 or places > max_places:
-        return None
-    digits = str(abs(v.numerator) * 10**places // v.denominator).rjust(places + 1, "0")
-    sign = "-" if v < 0 else ""
-    if not places:
-        return sign + digits
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
-
-
 def wrap(p: Printed, ok: bool, left: str = "(", right: str = ")") -> str:
     """``p``'s text, in parentheses unless ``ok``."""
     return p.text if ok else f"{left}{p.text}{right}"
+
+
+class PrinterBase:
+    """Memoised dispatch on the op through a printer's ``ROWS`` and ``PRECEDENCE`` tables
+    (the IR is a DAG: each node prints once), and the minus-sign logic both share.
+
+    A subclass sets ``rows``, ``precedence`` and ``number`` and defines ``product``.
+    """
+
+    rows: ClassVar[Mapping[str, Callable[..., str | Printed]]]
+    precedence: ClassVar[Mapping[str, int]]
+    number: ClassVar[Callable[[Fraction], Printed]]
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[Node, bool], Printed] = {}
+
+    def p(self, node: Node, bare: bool = False) -> Printed:
+        """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar."""
+        key = (node, bare and node.op in ("fill", "broadcast"))
+        done = self.memo.get(key)
+        if done is not None:
+            return done
+        out = self.rows[node.op](self, node, key[1])
+        result = out if isinstance(out, Printed) else Printed(
+            out, self.precedence[node.op], node.op)
+        self.memo[key] = result
+        return result
+
+    def negated(self, node: Node, bare: bool) -> Printed | None:
+        """``-node`` when ``node`` prints with a leading minus sign, else ``None``."""
+        if node.op == "const" or (node.op == "fill" and bare):
+            v: Fraction = node.attrs[0]
+            return type(self).number(-v) if v < 0 else None
+        if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
+            return self.product(node, negate=True)
+        if node.op == "broadcast" and bare:
+            return self.negated(node.args[0], bare=False)
+        return None
+
+    def product(self, node: Node, negate: bool = False) -> Printed:
+        raise NotImplementedError

@@ -22,7 +22,7 @@ from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..ir.products import split_factors
-from .common import Printed
+from .common import Printed, PrinterBase
 
 ADD = 10  # a + b, a - b
 MUL = 20  # a b (juxtaposition), a \odot b, a \oslash b
@@ -108,31 +108,7 @@ def juxtapose(pieces: Sequence[str]) -> str:
     return out
 
 
-class _LatexPrinter:
-    def __init__(self) -> None:
-        self.memo: dict[tuple[Node, bool], Printed] = {}
-
-    def p(self, node: Node, bare: bool = False) -> Printed:
-        key = (node, bare and node.op in ("fill", "broadcast"))
-        done = self.memo.get(key)
-        if done is not None:
-            return done
-        out = ROWS[node.op](self, node, key[1])
-        result = out if isinstance(out, Printed) else Printed(
-            out, PRECEDENCE[node.op], node.op)
-        self.memo[key] = result
-        return result
-
-    def negated(self, node: Node, bare: bool) -> Printed | None:
-        if node.op == "const" or (node.op == "fill" and bare):
-            v: Fraction = node.attrs[0]
-            return number(-v) if v < 0 else None
-        if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
-            return self.product(node, negate=True)
-        if node.op == "broadcast" and bare:
-            return self.negated(node.args[0], bare=False)
-        return None
-
+class _LatexPrinter(PrinterBase):
     def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[str] = ()
                 ) -> list[Printed]:
         """Juxtaposed factors with the text printer's parenthesis rules."""
@@ -298,6 +274,11 @@ ROWS: dict[str, Row] = {
     "step": _call(r"\operatorname{step}"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
+
+
+_LatexPrinter.rows = ROWS
+_LatexPrinter.precedence = PRECEDENCE
+_LatexPrinter.number = number
 
 
 def to_latex(node: Node) -> str:

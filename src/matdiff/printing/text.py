@@ -23,9 +23,10 @@ from fractions import Fraction
 
 from ..errors import LimitError
 from ..ir.nodes import Node
+from ..ir.numbers import finite_decimal
 from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS
 from ..ir.products import divisor
-from .common import Printed, finite_decimal, wrap
+from .common import Printed, PrinterBase, wrap
 
 ADD = 10  # a + b, a - b
 MUL = 20  # a*b, a/b, a.*b, a./b
@@ -67,33 +68,7 @@ def _dot_operator(left: str, op: str, right: str) -> str:
     return f"{left}{op}{right}"
 
 
-class _TextPrinter:
-    def __init__(self) -> None:
-        self.memo: dict[tuple[Node, bool], Printed] = {}
-
-    def p(self, node: Node, bare: bool = False) -> Printed:
-        """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar."""
-        key = (node, bare and node.op in ("fill", "broadcast"))
-        done = self.memo.get(key)
-        if done is not None:
-            return done
-        out = ROWS[node.op](self, node, key[1])
-        result = out if isinstance(out, Printed) else Printed(
-            out, PRECEDENCE[node.op], node.op)
-        self.memo[key] = result
-        return result
-
-    def negated(self, node: Node, bare: bool) -> Printed | None:
-        """``-node`` when ``node`` prints with a leading minus sign, else ``None``."""
-        if node.op == "const" or (node.op == "fill" and bare):
-            v: Fraction = node.attrs[0]
-            return number(-v) if v < 0 else None
-        if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
-            return self.product(node, negate=True)
-        if node.op == "broadcast" and bare:
-            return self.negated(node.args[0], bare=False)
-        return None
-
+class _TextPrinter(PrinterBase):
     def product(self, node: Node, negate: bool = False) -> Printed:
         """``[-]coefficient*factor*.../s^k``: ``s^-k`` factors are written as divisions
         at the end (``x/norm2(x)``, ``2*a/b^2``); scaling commutes and the simplifier
@@ -241,6 +216,11 @@ ROWS: dict[str, Row] = {
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``.  Functions print
 by their surface name (``diag`` for both ``diagm`` and ``diagv``)."""
+
+
+_TextPrinter.rows = ROWS
+_TextPrinter.precedence = PRECEDENCE
+_TextPrinter.number = number
 
 
 def to_text(node: Node) -> str:
