@@ -14,8 +14,11 @@ import pytest
 
 import matdiff
 from matdiff.evaluate import evaluate
+from matdiff.ir.nodes import Node
 from matdiff.ir.ops import OPS
 from matdiff.parse import parse
+from matdiff.printing import to_text
+from matdiff.simplify import simplify
 from matdiff.testing import choose_sizes, sample_point
 
 S = {"S": "matrix(n,n) spd"}
@@ -176,3 +179,26 @@ def test_gradient_of_a_constant_is_zero() -> None:
                                                  "b: vector(n)"])
     assert d.text in {"vector(0)", "0"}
     assert d.check().ok
+
+
+@pytest.mark.parametrize(("expr", "wrt", "declare"), CORPUS, ids=IDS)
+def test_text_round_trips(expr: str, wrt: str, declare: dict[str, str]) -> None:
+    d = matdiff.derivative(expr, wrt, declare=declare)
+    again = simplify(parse(d.text, declare, shape=d.result_shape).expr)
+    if _free_dims(d.result):
+        # sum(vector(1)) is the size n: no text of the language carries which n, so the
+        # reparsed node has a fresh dimension there; it must still print the same.
+        assert to_text(again) == d.text
+    else:
+        assert again is d.result, f"{d.text} reads back as {to_text(again)}"
+    function = parse(expr, declare).expr
+    assert simplify(parse(to_text(function), declare).expr) is simplify(function)
+
+
+def _free_dims(node: Node) -> set[object]:
+    """Dimensions of ``node`` fixed by none of its variables nor its own shape."""
+    fixed = set(node.shape.dims)
+    for n in node.walk():
+        if n.op == "var":
+            fixed |= set(n.shape.dims)
+    return {d for n in node.walk() for d in n.shape.dims} - fixed
