@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ir_fixtures import A, M, N, P, S, X, a, c, p, u, x, y, z
 
 from matdiff.codegen import (
     NUMPY,
@@ -26,15 +27,6 @@ from matdiff.ir import build as b
 from matdiff.ir.products import Leaf, Pair, fold_plan, plan_product
 from matdiff.shapes import SCALAR, Dim, matrix, row, vector
 
-M, N = 3, 4
-a, c = b.var("a", SCALAR), b.var("c", SCALAR)
-x, y = b.var("x", vector("n")), b.var("y", vector("n"))
-z = b.var("z", vector("m"))
-A = b.var("A", matrix("m", "n"))
-X, S = b.var("X", matrix("n", "n")), b.var("S", matrix("n", "n"))
-P = b.var("P", matrix("m", "n"))  # positive entries
-p = b.var("p", vector("n"))  # positive entries
-u = b.var("u", vector("n"))  # entries in (-0.9, 0.9)
 lam = b.var("lambda", SCALAR)  # a Python keyword
 npv = b.var("np", vector("n"))  # the module's name
 dX = b.differential("X", matrix("n", "n"))

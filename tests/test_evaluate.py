@@ -8,25 +8,17 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from ir_fixtures import A, M, N, P, S, X, a, c, p, u, x, y, z
 
 from matdiff.errors import EvaluationError
 from matdiff.evaluate import IMPLEMENTATIONS, dimension_sizes, evaluate
 from matdiff.ir import OPS, Node
 from matdiff.ir import build as b
-from matdiff.shapes import SCALAR, Dim, matrix, row, vector
+from matdiff.shapes import Dim, matrix, row, vector
 
 RNG = np.random.default_rng(20240611)
 
-# Symbolic sizes m = 3, n = 4 (distinct, so a transposed axis cannot pass by accident).
-M, N = 3, 4
-a, c = b.var("a", SCALAR), b.var("c", SCALAR)
-x, y = b.var("x", vector("n")), b.var("y", vector("n"))
-z = b.var("z", vector("m"))
-A = b.var("A", matrix("m", "n"))
-X, S = b.var("X", matrix("n", "n")), b.var("S", matrix("n", "n"))
-P = b.var("P", matrix("m", "n"))  # positive entries
-p = b.var("p", vector("n"))  # positive entries
-u = b.var("u", vector("n"))  # entries in (-0.9, 0.9)
+
 T = b.transpose
 
 

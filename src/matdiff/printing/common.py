@@ -65,3 +65,18 @@ class PrinterBase:
 
     def product(self, node: Node, negate: bool = False) -> Printed:
         raise NotImplementedError
+
+
+def print_sum(pr: PrinterBase, node: Node, add_prec: int,
+              wrap: Callable[[Printed, bool], str]) -> Printed:
+    """``t1 + t2 - t3``: a term printing with a leading minus becomes a subtraction.
+    Constants and broadcasts print bare (the parser broadcasts scalars in ``+``)."""
+    text = pr.p(node.args[0], bare=True).text  # nothing binds looser than +
+    for term in node.args[1:]:
+        neg = pr.negated(term, bare=True)
+        if neg is not None:
+            text += " - " + wrap(neg, neg.prec > add_prec)
+        else:
+            tp = pr.p(term, bare=True)
+            text += " + " + wrap(tp, tp.prec > add_prec)
+    return Printed(text, add_prec, "add")

@@ -22,7 +22,7 @@ from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..ir.products import split_factors
-from .common import Printed, PrinterBase
+from .common import Printed, PrinterBase, print_sum
 
 ADD = 10  # a + b, a - b
 MUL = 20  # a b (juxtaposition), a \odot b, a \oslash b
@@ -180,15 +180,7 @@ def _fill(pr: _LatexPrinter, node: Node, bare: bool) -> str | Printed:
 
 
 def _add(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
-    text = pr.p(node.args[0], bare=True).text
-    for term in node.args[1:]:
-        neg = pr.negated(term, bare=True)
-        if neg is not None:
-            text += " - " + wrap(neg, neg.prec > ADD)
-        else:
-            tp = pr.p(term, bare=True)
-            text += " + " + wrap(tp, tp.prec > ADD)
-    return Printed(text, ADD, "add")
+    return print_sum(pr, node, ADD, wrap)
 
 
 def _operand(p: Printed, op: str, first: bool) -> str:

@@ -26,7 +26,7 @@ from ..ir.nodes import Node
 from ..ir.numbers import finite_decimal
 from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS
 from ..ir.products import divisor
-from .common import Printed, PrinterBase, wrap
+from .common import Printed, PrinterBase, print_sum, wrap
 
 ADD = 10  # a + b, a - b
 MUL = 20  # a*b, a/b, a.*b, a./b
@@ -130,15 +130,7 @@ def _fill(pr: _TextPrinter, node: Node, bare: bool) -> str | Printed:
 
 
 def _add(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
-    text = pr.p(node.args[0], bare=True).text  # nothing binds looser than +
-    for term in node.args[1:]:
-        neg = pr.negated(term, bare=True)
-        if neg is not None:
-            text += " - " + wrap(neg, neg.prec > ADD)
-        else:
-            tp = pr.p(term, bare=True)
-            text += " + " + wrap(tp, tp.prec > ADD)
-    return Printed(text, ADD, "add")
+    return print_sum(pr, node, ADD, wrap)
 
 
 def _elementwise_operand(p: Printed, op: str, first: bool) -> str:
