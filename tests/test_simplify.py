@@ -109,6 +109,7 @@ def test_scalar_segments_of_a_chain_are_grouped_as_a_left_to_right_reading_does(
     same(simplify(b.mul(b.const(2), b.mul(T(x), A, x))), b.mul(b.const(2), T(x), A, x))
     same(simplify(b.mul(s, T(x), A, x)), b.mul(s, b.mul(T(x), A, x)))
     same(simplify(b.mul(T(x), a, T(w))), b.mul(b.mul(T(a), x), T(w)))  # then oriented
+    same(simplify(b.mul(b.mul(T(a), x), T(a))), b.mul(T(x), a, T(a)))  # seed 003: x'*a*a'
     same(simplify(b.mul(b.mul(b.const(2), T(x), y), A)),  # 2*x'*y*A read left to right
          b.mul(b.const(2), b.mul(T(x), y), A))
 
@@ -281,6 +282,7 @@ EXAMPLES: dict[str, Node] = {
     "mul-ungroup": b.mul(b.const(2), b.mul(T(_u), A, _v)),
     "add-zero": b.add(A, _Z),
     "add-collect": b.add(A, A),
+    "add-diagm": b.sub(F("diagm", _u), b.mul(_sv, F("diagm", _v))),
     "add-constants": b.add(_sv, b.const(1), b.const(2)),
     "add-common-coefficient": b.add(b.mul(b.const(2), A), b.mul(b.const(2), B)),
     "add-factor-right": b.add(b.mul(A, _v), b.mul(T(A), _v)),

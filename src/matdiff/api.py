@@ -1,16 +1,26 @@
 """The public pipeline: parse, differentiate, simplify, lay out, print.
 
-``derivative(expr, wrt, declare=None, layout="mixed", symmetric_gradient="symmetrized")``
-returns a :class:`Derivative` with ``.text``, ``.latex``, ``.numpy``, ``.shape``,
-``.check()``.  Conventions (DESIGN.md):
+``derivative(expr, wrt, declare=None, layout="mixed", symmetric_gradient="symmetrized",
+order=None)`` returns a :class:`Derivative`.  Every kind (scalar, vector or matrix
+expressions by scalar, vector or matrix variables) and every order (``wrt`` a list:
+``["x", "x"]`` is the Hessian) goes through one representation, the index-form tensor
+of :mod:`matdiff.ir.tensor`, and is shown as a matrix expression when one exists, else
+in index (Einstein) notation, with a Kronecker form when that is unambiguous.
 
-- layout ``mixed`` (default, JAX's ``jacobian``): the derivative of ``f`` by ``V`` has shape
-  ``f.shape + V.shape``; a scalar's gradient has the variable's shape.  ``denominator`` is
-  the same for a scalar ``f``; ``numerator`` transposes it (seed 003: ``dy/dx`` of a scalar
-  by a column vector is a row, ``dy/dX`` has the transposed shape of ``X``).
+Conventions (DESIGN.md, seed 003):
+
+- layout ``mixed`` (default, JAX's ``jacobian``): the derivative of ``f`` by ``V1, V2,
+  ...`` has axes ``f.shape + V1.shape + V2.shape ...``; a scalar's gradient has the
+  variable's shape and ``d(A*x)/dx = A``.
+- ``numerator``: ``f``'s axes, then each variable's axes reversed (``V'``): a scalar by a
+  vector is a row, ``dy/dX`` has the shape of ``X'``, vector by vector is m x n, vector
+  by scalar a column.  ``denominator``: all axes of the numerator layout reversed (for
+  two axes, its transpose).  Index forms are the same in every layout; only the order of
+  the array axes changes.
 - a symmetric (or spd) variable gets ``sym(G) = (G + G')/2`` (``"symmetrized"``, the
   gradient on the space of symmetric matrices) or The Matrix Cookbook's
-  ``G + G' - diag(G)`` (``"cookbook"``, eq. 141); a diagonal variable gets ``diag(diag(G))``.
+  ``G + G' - diag(G)`` (``"cookbook"``, eq. 141), on its axes at every order; a diagonal
+  variable gets ``diag(diag(G))``.
 """
 
 from __future__ import annotations
@@ -21,14 +31,37 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal, get_args
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 from . import testing
-from .codegen import python_name, to_array_code
+from .codegen import python_name, to_array_code, to_einsum_code
+from .diff import differentiate_tensor
 from .diff import gradient as raw_gradient
-from .errors import MatdiffError, OptionError, UnsupportedError
+from .errors import MatdiffError, OptionError
+from .evaluate import dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
+from .ir.matrix_form import kronecker_form, to_matrix
 from .ir.nodes import Node
+from .ir.tensor import (
+    Index,
+    KroneckerForm,
+    KroneckerTerm,
+    Tensor,
+    from_node,
+    normalize,
+    symmetrize,
+)
 from .parse import Parsed, parse
-from .printing import to_latex, to_text
+from .printing import (
+    IndexHeader,
+    index_latex,
+    index_text,
+    kronecker_latex,
+    kronecker_text,
+    to_latex,
+    to_text,
+)
 from .shapes import Dim, Shape
 from .simplify import Rewrite, simplify
 
@@ -38,6 +71,9 @@ Declarations = Mapping[str, str] | Sequence[str] | None
 
 LAYOUTS: tuple[str, ...] = get_args(Layout)
 SYMMETRIC_GRADIENTS: tuple[str, ...] = get_args(SymmetricGradient)
+MAX_ORDER = 8
+"""Orders above this are refused: each order multiplies the terms, and no one reads an
+8th-order tensor."""
 
 
 @dataclass(frozen=True)
@@ -50,9 +86,9 @@ class Options:
 
 def _structure(variable: Node, options: Options) -> testing.Structure:
     props: frozenset[str] = variable.attrs[1]
-    if "diagonal" in props:
+    if "diagonal" in props and variable.shape.kind == "matrix":
         return "diagonal"
-    if props & {"symmetric", "spd"}:
+    if props & {"symmetric", "spd"} and variable.shape.kind == "matrix":
         return options.symmetric_gradient
     return "general"
 
@@ -74,43 +110,187 @@ def _constrain(g: Node, structure: testing.Structure, record: list[Rewrite]) -> 
     return g
 
 
+def _axes_groups(function: Node, variables: Sequence[Node]) -> list[list[int]]:
+    """Positions of the function's axes, then of each variable's, in mixed layout."""
+    groups: list[list[int]] = []
+    start = 0
+    for node in (function, *variables):
+        n = len(node.shape.dims)
+        groups.append(list(range(start, start + n)))
+        start += n
+    return groups
+
+
+def layout_permutation(layout: str, groups: list[list[int]]) -> list[int]:
+    """Mixed-layout axis positions in the order the layout puts them (module docstring)."""
+    if layout == "mixed":
+        return [a for g in groups for a in g]
+    numerator = groups[0] + [a for g in groups[1:] for a in reversed(g)]
+    return numerator if layout == "numerator" else list(reversed(numerator))
+
+
+def _matrix_slots(t: Tensor, layout: str, groups: list[list[int]],
+                  function: Node) -> tuple[Index | None, Index | None]:
+    """Rows and columns of the matrix form (``t`` already in the layout's axis order).
+
+    One axis: a column, except a row-vector function in mixed layout, a variable's axis
+    in numerator layout and a function's axis in denominator layout (seed 003).
+    """
+    if t.rank == 2:
+        return t.indices[0], t.indices[1]
+    if t.rank == 0:
+        return None, None
+    from_function = bool(groups[0])
+    if layout == "mixed":
+        row = from_function and function.shape.kind == "row"
+    elif layout == "numerator":
+        row = not from_function
+    else:
+        row = from_function
+    return (None, t.indices[0]) if row else (t.indices[0], None)
+
+
 @dataclass
 class Derivative:
-    """A computed derivative; printable forms are computed on first use."""
+    """A computed derivative of any kind and order; printable forms are computed on
+    first use.  ``tensors[k]`` is the ``(k+1)``-th derivative in mixed layout."""
 
     source: str
     function: Node
-    variable: Node
+    wrt_variables: tuple[Node, ...]
     variables: dict[str, Node]
-    gradient: Node  # mixed layout, simplified
-    result: Node  # in the requested layout
+    tensors: tuple[Tensor, ...]
     options: Options
+    gradient: Node | None  # first order of a scalar: G of df = tr(G' dX), mixed layout
     differential: Node | None
     rewrites: list[Rewrite] = field(default_factory=list, repr=False)
 
+    # --- what was differentiated -------------------------------------------------------
+    @property
+    def variable(self) -> Node:
+        return self.wrt_variables[-1]
+
     @property
     def wrt(self) -> str:
-        return str(self.variable.attrs[0])
+        """The variable name (first order) or the names joined by commas."""
+        return ", ".join(str(v.attrs[0]) for v in self.wrt_variables)
+
+    @property
+    def order(self) -> int:
+        return len(self.wrt_variables)
 
     @property
     def layout(self) -> str:
         return self.options.layout
 
+    @property
+    def kind(self) -> str:
+        """``"scalar by matrix"``, ``"vector by vector"``, ... (first variable)."""
+        return f"{self.function.shape.kind} by {self.wrt_variables[0].shape.kind}"
+
+    @cached_property
+    def _groups(self) -> list[list[int]]:
+        return _axes_groups(self.function, self.wrt_variables)
+
+    @cached_property
+    def permutation(self) -> list[int]:
+        """Array axes of this layout as positions of the mixed-layout axes."""
+        return layout_permutation(self.options.layout, self._groups)
+
+    @cached_property
+    def tensor(self) -> Tensor:
+        """The derivative in index form, axes in this layout's order."""
+        return self.tensors[-1].permuted(self.permutation)
+
+    @cached_property
+    def result(self) -> Node | None:
+        """The matrix form in this layout, or ``None`` when there is none (order 3 and
+        above, and 4th-order derivatives such as d(A*X*B)/dX)."""
+        t = self.tensor
+        if t.rank > 2:
+            return None
+        rows, cols = _matrix_slots(t, self.options.layout, self._groups, self.function)
+        node = to_matrix(t, rows, cols)
+        return None if node is None else simplify(node, record=self.rewrites)
+
+    @cached_property
+    def kronecker(self) -> KroneckerForm | None:
+        """``d vec(F)/d vec(X)'`` as a sum of Kronecker products, when unambiguous: for a
+        first derivative of a non-scalar ``F`` or a Hessian of a scalar, with three or
+        more axes (below that the matrix form says it all)."""
+        mixed = self.tensors[-1]
+        if mixed.rank < 3 or self.order > 2:
+            return None
+        if self.order == 1:
+            f_shape, first = self.function.shape, 0
+        elif self.function.shape.is_scalar:
+            f_shape, first = self.wrt_variables[0].shape, 0
+        else:
+            return None
+        v_shape = self.variable.shape
+        nf = len(f_shape.dims)
+        f_idx = list(mixed.indices[first:first + nf])
+        v_idx = list(mixed.indices[first + nf:])
+        f_slots = (f_idx.pop(0) if f_shape.rows is not None else None,
+                   f_idx.pop(0) if f_shape.cols is not None else None)
+        v_slots = (v_idx.pop(0) if v_shape.rows is not None else None,
+                   v_idx.pop(0) if v_shape.cols is not None else None)
+        form = kronecker_form(mixed, f_slots, v_slots)
+        if form is None:
+            return None
+        return KroneckerForm(tuple(KroneckerTerm(k.coefficient, simplify(k.left),
+                                                 simplify(k.right)) for k in form.terms))
+
+    @cached_property
+    def _header(self) -> IndexHeader:
+        return IndexHeader(self.function, self.wrt_variables)
+
+    # --- printed forms -----------------------------------------------------------------
+    @cached_property
+    def index_text(self) -> str:
+        """The index (Einstein) form: ``d(A*X*B)_ij / dX_kl = A_ik B_lj``."""
+        return index_text(self.tensors[-1], self._header)
+
+    @cached_property
+    def index_latex(self) -> str:
+        return index_latex(self.tensors[-1], self._header)
+
+    @cached_property
+    def kronecker_text(self) -> str | None:
+        k = self.kronecker
+        return None if k is None else kronecker_text(k, self._kron_function, self.variable)
+
+    @cached_property
+    def kronecker_latex(self) -> str | None:
+        k = self.kronecker
+        return None if k is None else kronecker_latex(k, self._kron_function, self.variable)
+
+    @property
+    def _kron_function(self) -> Node:
+        return self.function if self.order == 1 else self._first_gradient
+
+    @property
+    def _first_gradient(self) -> Node:
+        assert self.gradient is not None
+        return self.gradient
+
     @cached_property
     def text(self) -> str:
-        """The derivative in the input language (parses back to the same expression)."""
-        return to_text(self.result)
+        """The matrix form in the input language (it parses back), else the index form."""
+        return to_text(self.result) if self.result is not None else self.index_text
 
     @cached_property
     def latex(self) -> str:
-        return to_latex(self.result)
+        return to_latex(self.result) if self.result is not None else self.index_latex
 
     @cached_property
     def numpy(self) -> str:
         """One NumPy expression: variables by name, only ``np`` in scope, vectors 1-D,
-        sizes from the arrays (``np.eye(X.shape[0])``); value shape ``f.shape + wrt.shape``
-        in mixed layout."""
-        return to_array_code(self.result, self.sizes, backend="numpy")
+        sizes from the arrays; its value has this layout's shape (``np.einsum`` when
+        there is no matrix form)."""
+        if self.result is not None:
+            return to_array_code(self.result, self.sizes, backend="numpy")
+        return to_einsum_code(self.tensor, self.sizes, backend="numpy")
 
     @cached_property
     def sizes(self) -> dict[Dim, str]:
@@ -119,33 +299,64 @@ class Derivative:
         for name, v in self.variables.items():
             for axis, d in enumerate(v.shape.dims):
                 sizes.setdefault(d, f"{python_name(name)}.shape[{axis}]")
-        for d in self.result.shape.dims:
+        for d in self.shape:
             if isinstance(d, int):
                 sizes.setdefault(d, str(d))
         return sizes
 
     @property
     def shape(self) -> tuple[Dim, ...]:
-        """The dimensions of the result (``()`` for a scalar), as NumPy would give them."""
-        return self.result.shape.dims
+        """The dimensions of the result as NumPy gives them, in this layout."""
+        return self.tensor.dims
 
     @property
     def result_shape(self) -> Shape:
-        return self.result.shape
+        """The shape of the matrix form (``Shape`` slots; rows/columns matter)."""
+        if self.result is not None:
+            return self.result.shape
+        raise MatdiffError(f"this derivative has {len(self.shape)} axes and no matrix form")
+
+    # --- numbers -----------------------------------------------------------------------
+    def evaluate(self, env: Mapping[str, ArrayLike],
+                 sizes: Mapping[Dim, int] | None = None) -> NDArray[np.float64]:
+        """The value at a point (``env``: variable name -> array; vectors 1-D), with this
+        layout's axes."""
+        known = dict(sizes or {})
+        known.update(dimension_sizes(self.function, env, known or None))
+        if self.result is not None:
+            value = evaluate(self.result, env, known)
+            return value.reshape(tuple(known[d] for d in self.shape))
+        return evaluate_tensor(self.tensor, env, known)
+
+    def _mixed(self, order: int) -> testing.Value:
+        """The value of the ``order``-th derivative in mixed layout."""
+        if order == self.order:
+            inverse = list(np.argsort(self.permutation))
+            return lambda env, sizes: np.transpose(self.evaluate(env, sizes), inverse)
+        t = self.tensors[order - 1]
+        return lambda env, sizes: evaluate_tensor(t, env, sizes)
 
     def check(self, seed: int = 0, points: int = 3,
               tolerance: float = 1e-6) -> testing.CheckResult:
-        """Compare with central finite differences on random inputs that respect the
-        declarations; see :func:`matdiff.testing.check_gradient`."""
-        return testing.check_gradient(
-            self.function, self.gradient, self.variable, self.variables,
-            _structure(self.variable, self.options), seed=seed, points=points,
-            tolerance=tolerance)
+        """Compare every order with central finite differences of the order below (of
+        the function for the first) on random inputs that respect the declarations;
+        see :func:`matdiff.testing.check_chain`."""
+        stages: list[testing.Stage] = [
+            (str(v.attrs[0]), _structure(v, self.options), self._mixed(k + 1))
+            for k, v in enumerate(self.wrt_variables)]
+        nodes = [n for t in self.tensors for n in t.nodes()]
+        if self.result is not None:
+            nodes.append(self.result)
+        return testing.check_chain(self.function, stages, self.variables, nodes, seed=seed,
+                                   points=points, tolerance=tolerance)
 
+    # --- descriptions ------------------------------------------------------------------
     def describe(self) -> str:
         """One line naming the derivative, its shape and layout."""
-        return (f"d/d{self.wrt} of {self.source}: {self.result.shape} "
-                f"({self.options.layout} layout)")
+        dims = " x ".join(str(d) for d in self.shape) or "scalar"
+        what = "derivative" if self.order == 1 else f"order-{self.order} derivative"
+        return (f"{what} of {self.source.strip()} by {self.wrt}: {self.kind}, "
+                f"{dims} ({self.options.layout} layout)")
 
     def _repr_latex_(self) -> str:
         return f"$\\frac{{\\partial}}{{\\partial {self.wrt}}} = {self.latex}$"
@@ -156,12 +367,15 @@ class Derivative:
     def to_json(self) -> dict[str, Any]:
         return {
             "expression": self.source,
-            "wrt": self.wrt,
+            "wrt": [str(v.attrs[0]) for v in self.wrt_variables],
+            "order": self.order,
+            "kind": self.kind,
             "text": self.text,
             "latex": self.latex,
+            "index": self.index_text,
+            "kronecker": self.kronecker_text,
             "numpy": self.numpy,
             "shape": [str(d) for d in self.shape],
-            "kind": self.result.shape.kind,
             "layout": self.options.layout,
         }
 
@@ -175,51 +389,83 @@ def _options(layout: str, symmetric_gradient: str) -> Options:
     return Options(layout, symmetric_gradient)  # type: ignore[arg-type]
 
 
-def _variable(parsed: Parsed, wrt: str | Sequence[str]) -> Node:
-    if not isinstance(wrt, str):
-        names = list(wrt)
+def _wrt_names(wrt: str | Sequence[str], order: int | None) -> list[str]:
+    names = [wrt] if isinstance(wrt, str) else list(wrt)
+    if not names:
+        raise OptionError("wrt must name at least one variable")
+    if order is not None:
+        if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+            raise OptionError(f"order must be a positive integer, got {order!r}")
         if len(names) != 1:
-            raise UnsupportedError(
-                "derivatives with respect to several variables (higher orders) are not "
-                f"supported yet; got wrt={names!r}")
-        wrt = names[0]
+            raise OptionError("give either one variable and an order, or a list of "
+                              f"variables; got wrt={names!r} and order={order}")
+        names = names * order
+    if len(names) > MAX_ORDER:
+        raise OptionError(f"order {len(names)} is too high; matdiff computes up to order "
+                          f"{MAX_ORDER}")
+    return names
+
+
+def _variable(parsed: Parsed, wrt: object) -> Node:
     if not isinstance(wrt, str) or not wrt.strip():
-        raise OptionError("wrt must name a variable of the expression")
-    wrt = wrt.strip()
-    found = parsed.variables.get(wrt) or parsed.declared.get(wrt)
+        raise OptionError(f"wrt must name a variable of the expression, got {wrt!r}")
+    name = wrt.strip()
+    found = parsed.variables.get(name) or parsed.declared.get(name)
     if found is None:
         known = ", ".join(parsed.variables) or "none"
-        raise OptionError(f"{wrt} is not a variable of the expression (its variables: "
+        raise OptionError(f"{name} is not a variable of the expression (its variables: "
                           f"{known}); declare it to differentiate with respect to it")
     return found
 
 
+def _first_order(f: Node, variable: Node, options: Options,
+                 rewrites: list[Rewrite]) -> tuple[Tensor, Node | None, Node | None]:
+    """The first derivative as a tensor, and for a scalar ``f`` its gradient ``G`` (from
+    ``df = tr(G' dX)``, the seeds' method, which gives textbook forms) and ``df``."""
+    if f.shape.is_scalar:
+        raw = raw_gradient(f, variable)
+        g = simplify(raw.gradient, record=rewrites)
+        g = simplify(_constrain(g, _structure(variable, options), rewrites), record=rewrites)
+        df = None if raw.df is None else simplify(raw.df)
+        return from_node(g), g, df
+    t = differentiate_tensor(from_node(f), variable)
+    return _finish(t, variable, options), None, None
+
+
+def _finish(t: Tensor, variable: Node, options: Options) -> Tensor:
+    """Apply the variable's structure to its (last) axes, then the canonical form."""
+    structure = _structure(variable, options)
+    if structure != "general":
+        t = symmetrize(t, t.rank - 2, t.rank - 1, structure)
+    return normalize(t, simplify)
+
+
 def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None,
-               layout: str = "mixed",
-               symmetric_gradient: str = "symmetrized") -> Derivative:
-    """The derivative of the scalar expression ``expr`` with respect to ``wrt``.
+               layout: str = "mixed", symmetric_gradient: str = "symmetrized",
+               order: int | None = None) -> Derivative:
+    """The derivative of ``expr`` with respect to ``wrt`` (one name, or a list of names
+    for higher orders; ``order=k`` repeats a single name ``k`` times).
 
     >>> derivative("tr(A*X*B*X'*C)", "X").text
     "A'*C'*X*B' + C*A*X*B"
+    >>> derivative("x'*A*x", ["x", "x"]).text
+    "A + A'"
     """
     options = _options(layout, symmetric_gradient)
+    names = _wrt_names(wrt, order)
     parsed = parse(expr, declare)
-    variable = _variable(parsed, wrt)
-    if not parsed.expr.shape.is_scalar:
-        raise UnsupportedError(
-            f"{expr.strip()} is a {parsed.expr.shape}; derivatives of non-scalar expressions "
-            "(Jacobians and beyond) are not supported yet — differentiate a scalar such as "
-            "sum(...), tr(...) or a norm")
-    raw = raw_gradient(parsed.expr, variable)
+    wrt_variables = tuple(_variable(parsed, n) for n in names)
     rewrites: list[Rewrite] = []
-    g = simplify(raw.gradient, record=rewrites)
-    g = simplify(_constrain(g, _structure(variable, options), rewrites), record=rewrites)
-    result = g if options.layout != "numerator" else simplify(b.transpose(g), record=rewrites)
-    df = None if raw.df is None else simplify(raw.df)
+    first, g, df = _first_order(parsed.expr, wrt_variables[0], options, rewrites)
+    tensors = [first]
+    for v in wrt_variables[1:]:
+        tensors.append(_finish(differentiate_tensor(tensors[-1], v), v, options))
     variables = dict(parsed.variables)
-    variables.setdefault(str(variable.attrs[0]), variable)
-    return Derivative(expr, parsed.expr, variable, variables, g, result, options, df, rewrites)
+    for v in wrt_variables:
+        variables.setdefault(str(v.attrs[0]), v)
+    return Derivative(expr, parsed.expr, wrt_variables, variables, tuple(tensors), options,
+                      g, df, rewrites)
 
 
 __all__ = ["LAYOUTS", "SYMMETRIC_GRADIENTS", "Derivative", "MatdiffError", "Options",
-           "derivative"]
+           "derivative", "layout_permutation"]

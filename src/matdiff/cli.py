@@ -25,12 +25,21 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     d = sub.add_parser(
         "diff", help="differentiate an expression",
-        description="Differentiate a scalar matrix expression. Default types by name: "
-                    "a-g scalars, h-z vectors, A-Z matrices; --declare overrides.",
-        epilog='example: matdiff diff "x\'*A*x" --wrt x --declare "A: matrix(n,n) symmetric"')
+        description="Differentiate a matrix expression (scalar, vector or matrix valued) by "
+                    "a scalar, vector or matrix variable, to any order. Default types by "
+                    "name: a-g scalars, h-z vectors, A-Z matrices; --declare overrides. "
+                    "The result is printed in matrix form when one exists, else in index "
+                    "(Einstein) notation with its Kronecker form when unambiguous; the "
+                    "layout and shape are stated on stderr.",
+        epilog='examples: matdiff diff "x\'*A*x" --wrt x --declare "A: matrix(n,n) symmetric"'
+               '   matdiff diff "x\'*A*x" --wrt x --wrt x   matdiff diff "A*X*B" --wrt X')
     d.add_argument("expr", metavar="EXPR", help="the expression, e.g. \"tr(A*X*B*X'*C)\"")
     d.add_argument("--wrt", required=True, action="append", metavar="VAR",
-                   help="the variable to differentiate with respect to")
+                   help="the variable to differentiate with respect to; repeat it for "
+                        "higher orders (--wrt x --wrt x is the Hessian, --wrt x --wrt y a "
+                        "mixed second derivative)")
+    d.add_argument("--order", type=int, default=None, metavar="N",
+                   help="differentiate N times by the one --wrt variable (--order 2: Hessian)")
     d.add_argument("--declare", action="append", default=[], metavar="DECL",
                    help='a declaration such as "A: matrix(m,n) symmetric" (repeatable)')
     d.add_argument("--layout", choices=api.LAYOUTS, default="mixed",
@@ -48,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _diff(args: argparse.Namespace) -> int:
     result = api.derivative(args.expr, args.wrt, declare=args.declare, layout=args.layout,
-                            symmetric_gradient=args.symmetric_gradient)
+                            symmetric_gradient=args.symmetric_gradient, order=args.order)
     check = result.check() if args.check else None
     if args.format == "json":
         payload = result.to_json()
@@ -58,7 +67,13 @@ def _diff(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         out = {"text": result.text, "latex": result.latex, "numpy": result.numpy}[args.format]
+        if args.format != "numpy" and result.result is None:
+            kron = result.kronecker_text if args.format == "text" else result.kronecker_latex
+            if kron is not None:
+                out += "\n" + kron
         print(f"{out}    ({check})" if check is not None else out)
+        if args.format == "text":
+            print(f"({result.describe()})", file=sys.stderr)
     return 0 if check is None or check.ok else 1
 
 

@@ -34,11 +34,12 @@ from .errors import EvaluationError
 from .ir.nodes import Node
 from .ir.ops import ELEMENTWISE_FUNCTIONS
 from .ir.products import ProductKind, fold_plan, plan_product
+from .ir.tensor import Index, Tensor
 from .shapes import Dim, Shape, show_dim
 
 Array = NDArray[np.float64]
 
-__all__ = ["IMPLEMENTATIONS", "dimension_sizes", "evaluate", "input_key"]
+__all__ = ["IMPLEMENTATIONS", "dimension_sizes", "evaluate", "evaluate_tensor", "input_key"]
 
 
 def input_key(leaf: Node) -> str:
@@ -247,3 +248,74 @@ def evaluate(node: Node, env: Mapping[str, ArrayLike],
             args = [values[a] for a in n.args]
             values[n] = np.asarray(IMPLEMENTATIONS[n.op](n, args, ctx), dtype=np.float64)
     return np.array(values[node], dtype=np.float64)  # a copy: inputs are never aliased
+
+
+# --- index-form tensors ---------------------------------------------------------------
+
+_EINSUM_LABELS = 52  # np.einsum's sublist format takes the labels 0..51
+
+
+def _tensor_sizes(t: Tensor, env: Mapping[str, ArrayLike],
+                  sizes: Mapping[Dim, int] | None) -> dict[Dim, int]:
+    """Every dimension of ``t`` (factor shapes and output axes), fixed by the inputs of
+    its factors, then ``sizes``, then integer dimensions themselves."""
+    known: dict[Dim, int] = dict(sizes or {})
+    leaves = {leaf for n in t.nodes() for leaf in n.walk()
+              if leaf.op in ("var", "differential")}
+    for leaf in sorted(leaves, key=input_key):
+        known = dimension_sizes(leaf, env, known)
+    needed = [d for n in t.nodes() for d in n.shape.dims] + [i.dim for i in t.indices]
+    for d in needed:
+        if d in known:
+            continue
+        if not isinstance(d, int):
+            raise EvaluationError(f"the size of dimension {show_dim(d)} is not fixed by any "
+                                  f"input of the tensor; pass it in sizes")
+        known[d] = d
+    return known
+
+
+def evaluate_tensor(t: Tensor, env: Mapping[str, ArrayLike],
+                    sizes: Mapping[Dim, int] | None = None) -> NDArray[np.float64]:
+    """The value of the index-form tensor ``t``: ``T[o...] = sum_t c_t prod_f F_f[idx_f]``
+    with every index that is not an output index summed (``ir/tensor.py``).
+
+    Each factor node is computed by :func:`evaluate`; each term is one ``np.einsum``
+    over the factors that have indices, times the scalar factors, and is broadcast over
+    the output axes that none of its factors carries.  Returns a new float64 array whose
+    shape is the sizes of ``t.indices`` (0-d for rank 0).  ``sizes`` fixes dimensions
+    that no input does (an ``eye`` or all-ones factor, or an output axis nothing
+    carries); raises :class:`~matdiff.errors.EvaluationError` as :func:`evaluate` does.
+    """
+    if len(set(t.indices)) != len(t.indices):
+        raise EvaluationError("a tensor's output indices must be distinct")
+    known = _tensor_sizes(t, env, sizes)
+    shape = tuple(known[i.dim] for i in t.indices)
+    values: dict[Node, Array] = {}
+    total: Array = np.zeros(shape)
+    with np.errstate(all="ignore"):
+        for term in t.terms:
+            labels: dict[Index, int] = {i: k for k, i in enumerate(t.indices)}
+            scale: Array = np.asarray(float(term.coefficient))
+            operands: list[Any] = []
+            for f in term.factors:
+                if f.node not in values:
+                    values[f.node] = evaluate(f.node, env, known)
+                if not f.indices:
+                    scale = scale * values[f.node]
+                    continue
+                operands += [values[f.node], [labels.setdefault(i, len(labels))
+                                              for i in f.indices]]
+            if len(labels) > _EINSUM_LABELS:
+                raise EvaluationError(f"a term has {len(labels)} indices; einsum takes "
+                                      f"at most {_EINSUM_LABELS}")
+            carried = {i for f in term.factors for i in f.indices}
+            kept = [i for i in t.indices if i in carried]
+            value: Array = np.asarray(1.0)
+            if operands:
+                value = np.asarray(np.einsum(*operands, [labels[i] for i in kept],
+                                             optimize=len(operands) // 2 >= 3))
+            # axes of size 1 where no factor carries the output index: broadcast there
+            value = value.reshape([known[i.dim] if i in carried else 1 for i in t.indices])
+            total = total + scale * value
+    return np.array(total, dtype=np.float64)

@@ -12,12 +12,12 @@ diagonal, as each symmetric-gradient convention requires (see :func:`check_gradi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .errors import EvaluationError
 from .evaluate import evaluate
@@ -139,25 +139,36 @@ def _directions(shape: tuple[int, ...],
     return out
 
 
-def finite_difference_gradient(f: Callable[[Array], float], x0: Array,
+def finite_difference_jacobian(f: Callable[[Array], ArrayLike], x0: ArrayLike,
                                structure: Structure = "general",
                                step: float = 1e-3) -> Array:
     """Central differences with one Richardson step: ``(4 D(h/2) - D(h)) / 3``.
 
-    Entry ``[i, j]`` is the directional derivative along the structure's basis element
-    for ``(i, j)``: ``e_ij`` (general), ``(e_ij + e_ji)/2`` (symmetrized, gives the
-    gradient ``(G + G')/2`` on symmetric matrices), ``e_ij + e_ji`` for ``i != j``
-    (cookbook: ``G + G' - diag(G)``), ``e_ii`` only (diagonal).
+    The result has shape ``f(x0).shape + x0.shape`` (mixed layout).  Entry ``[..., i, j]``
+    is the directional derivative along the structure's basis element for ``(i, j)``:
+    ``e_ij`` (general), ``(e_ij + e_ji)/2`` (symmetrized, gives the gradient ``(G + G')/2``
+    on symmetric matrices), ``e_ij + e_ji`` for ``i != j`` (cookbook: ``G + G' - diag(G)``),
+    ``e_ii`` only (diagonal).
     """
-    x0 = np.asarray(x0, dtype=float)
-    grad = np.zeros(x0.shape)
-    scale = max(1.0, float(np.max(np.abs(x0)))) if x0.size else 1.0
-    for idx, e in _directions(x0.shape, structure):
-        def central(h: float, e: Array = e) -> float:
-            return (f(x0 + h * e) - f(x0 - h * e)) / (2 * h)
+    x = np.asarray(x0, dtype=float)
+    value_shape = np.shape(f(x))
+    jac: Array = np.zeros(value_shape + x.shape)
+    scale = max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0
+    for idx, e in _directions(x.shape, structure):
+        def central(h: float, e: Array = e) -> Array:
+            d: Array = (np.asarray(f(x + h * e), dtype=float)
+                        - np.asarray(f(x - h * e), dtype=float)) / (2 * h)
+            return d
         h = step * scale
-        grad[idx] = (4 * central(h / 2) - central(h)) / 3
-    return grad
+        jac[(Ellipsis, *idx)] = (4 * central(h / 2) - central(h)) / 3  # type: ignore[index]
+    return jac
+
+
+def finite_difference_gradient(f: Callable[[Array], float], x0: Array,
+                               structure: Structure = "general",
+                               step: float = 1e-3) -> Array:
+    """The gradient of a scalar function: :func:`finite_difference_jacobian` of it."""
+    return finite_difference_jacobian(f, x0, structure, step)
 
 
 def relative_error(actual: Array, expected: Array, floor: float = 1e-8) -> float:
@@ -199,4 +210,52 @@ def check_gradient(expr: Node, gradient: Node, variable: Node,
         # least 1e-4*|f| so a zero gradient is not failed on that noise alone.
         floor = 1e-4 * max(1.0, abs(f(env[name])))
         worst = max(worst, relative_error(actual, expected, floor))
+    return CheckResult(worst, tolerance, sizes, points)
+
+
+Stage = tuple[str, Structure, "Value"]
+"""One order of a derivative chain: the variable's name, how it is perturbed, and the
+value of that order's derivative (mixed layout) at a point."""
+
+
+Value = Callable[[Mapping[str, Array], Mapping[Dim, int]], Array]
+
+
+def _along(value: Value, env: Mapping[str, Array], name: str,
+           sizes: Mapping[Dim, int]) -> Callable[[Array], Array]:
+    """``value`` as a function of the variable ``name`` alone, the others fixed."""
+    def f(x: Array) -> Array:
+        with np.errstate(all="ignore"):
+            return np.asarray(value({**env, name: x}, sizes), dtype=float)
+    return f
+
+
+def check_chain(function: Node, stages: Sequence[Stage], variables: Mapping[str, Node],
+                nodes: Sequence[Node] = (), seed: int = 0, points: int = 3,
+                tolerance: float = 1e-6) -> CheckResult:
+    """Check a chain of derivatives ``D1 = dF/dV1, D2 = dD1/dV2, ...``: each order is
+    compared with central differences of the previous one (of ``function`` for the
+    first) at ``points`` random points; the worst relative error is reported.
+
+    ``nodes`` are the expressions the stages evaluate (their dimensions get sizes too).
+    """
+    rng = np.random.default_rng(seed)
+    sizes = choose_sizes([function, *nodes, *variables.values()], rng)
+    worst = 0.0
+
+    def value_of_function(env: Mapping[str, Array], sz: Mapping[Dim, int]) -> Array:
+        return evaluate(function, env, sz)
+
+    for _ in range(points):
+        env = sample_point(function, variables, sizes, rng)
+        previous: Value = value_of_function
+        for name, structure, value in stages:
+            f = _along(previous, env, name, sizes)
+            expected = finite_difference_jacobian(f, env[name], structure)
+            with np.errstate(all="ignore"):
+                actual = np.asarray(value(env, sizes), dtype=float)
+            base = f(env[name])
+            floor = 1e-4 * max(1.0, float(np.max(np.abs(base))) if base.size else 1.0)
+            worst = max(worst, relative_error(actual, expected, floor))
+            previous = value
     return CheckResult(worst, tolerance, sizes, points)

@@ -2,10 +2,13 @@
 
 ``to_array_code(node, sizes, backend="numpy")`` prints; a backend is a table of names
 (:mod:`.backends`), so JAX or PyTorch are new tables, not new printers.
+``to_einsum_code(tensor, sizes, backend)`` lowers an index-form tensor (a derivative of
+any order) to a sum of ``einsum`` calls over the same printer (:mod:`.einsum`).
 """
 
 from .array_code import PRECEDENCE, ROWS, python_name, to_array_code, variable_names
 from .backends import BACKENDS, NUMPY, Backend, get_backend
+from .einsum import to_einsum_code
 
 __all__ = [
     "BACKENDS",
@@ -16,5 +19,6 @@ __all__ = [
     "get_backend",
     "python_name",
     "to_array_code",
+    "to_einsum_code",
     "variable_names",
 ]

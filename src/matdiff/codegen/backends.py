@@ -36,6 +36,8 @@ FUNCTION_KEYS: tuple[str, ...] = (
     # everything else the code generator calls
     "maximum", "heaviside", "sum", "norm", "trace", "det", "slogdet", "inv", "diag",
     "outer", "eye", "full", "ones", "zeros", "matrix_power",
+    # index-form tensors (codegen/einsum.py)
+    "einsum",
 )
 """The functions a backend must name (its ``names`` keys)."""
 

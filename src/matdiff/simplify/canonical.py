@@ -185,7 +185,12 @@ def mul_group_scalars(node: Node) -> Node | None:
     if not segments or not _closes(segments[0]):
         return None
     last_alone = len(segments) == 1 and all(_is_number(s) for s in scalars)
-    if last_alone:
+    # ``x'*a*a'`` reads as seed 003 writes d(x'a)^2/dx (numerator layout): an inner
+    # product followed by one row vector stays a chain, like ``a*a'*x`` (mul_outer).
+    row_outer = (len(segments) == 2 and len(segments[0]) == 2 and len(segments[1]) == 1
+                 and segments[1][0].op == "transpose"
+                 and segments[1][0].args[0] is segments[0][1])
+    if last_alone or row_outer:
         return None
     groups: list[Node] = []
     rest: list[Node] = []
@@ -253,15 +258,24 @@ def mul_orient_inner(node: Node) -> Node | None:
 
 def mul_outer(node: Node) -> Node | None:
     """``(u'*v)*w = w*u'*v``: a vector scaled by an inner product becomes a chain, as the
-    Matrix Cookbook writes ``d(x'a)^2/dx = 2*a*a'*x``."""
+    Matrix Cookbook writes ``d(x'a)^2/dx = 2*a*a'*x``; for a row, ``(a'*x)*a' = x'*a*a'``
+    (seed 003's numerator layout), the inner product turned to end in the row's vector."""
     big = [f for f in node.args if not f.shape.is_scalar]
-    if len(big) != 1 or big[0].shape.kind != "vector":
+    if len(big) != 1 or big[0].shape.kind not in ("vector", "row"):
         return None
     inner = next((f for f in node.args if _inner_of_vars(f) is not None), None)
-    if inner is None:
+    uv = None if inner is None else _inner_of_vars(inner)
+    if inner is None or uv is None:
         return None
     scalars = [f for f in node.args if f.shape.is_scalar and f is not inner]
-    return b.mul(*scalars, big[0], *inner.args)
+    if big[0].shape.kind == "vector":
+        return b.mul(*scalars, big[0], *inner.args)
+    u, v = uv
+    if big[0].op != "transpose" or big[0].args[0] not in (u, v):
+        return None
+    if big[0].args[0] is u:
+        u, v = v, u
+    return b.mul(*scalars, b.transpose(u), v, big[0])
 
 
 # --- add ----------------------------------------------------------------------------

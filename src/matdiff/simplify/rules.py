@@ -140,6 +140,8 @@ _ADD: list[Rule] = [
                    "C*A + C*B = C*(A + B)", ALGEBRA),
     procedure_rule("add-common-coefficient", "add", c.add_common_coefficient,
                    "c*A + c*B = c*(A + B) for a number c", ALGEBRA),
+    procedure_rule("add-diagm", "add", s.add_linear("diagm"),
+                   "s*diag(u) + t*diag(v) = diag(s*u + t*v)", ALGEBRA),
     procedure_rule("add-constants", "add", c.add_constants,
                    "a + A + b = A + (a+b) for numbers a, b; -A + B = B - A", ALGEBRA),
 ]

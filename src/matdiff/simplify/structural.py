@@ -84,6 +84,32 @@ def scalars_out(op: str) -> Callable[[Node], Node | None]:
     return pull
 
 
+def add_linear(op: str) -> Callable[[Node], Node | None]:
+    """The procedure for ``s*op(U) + t*op(V) = op(s*U + t*V)``, ``op`` linear (diag):
+    two or more such terms of a sum become one (``diag(u) - diag(v) = diag(u - v)``)."""
+
+    def split(t: Node) -> tuple[list[Node], Node] | None:
+        if t.op == op:
+            return [], t.args[0]
+        if t.op == "mul":
+            inner = [f for f in t.args if not f.shape.is_scalar]
+            if len(inner) == 1 and inner[0].op == op:
+                return [f for f in t.args if f.shape.is_scalar], inner[0].args[0]
+        return None
+
+    def combine(node: Node) -> Node | None:
+        parts = [(t, split(t)) for t in node.args]
+        hits = [(t, p) for t, p in parts if p is not None]
+        if len(hits) < 2:
+            return None
+        inside = b.add(*(b.mul(*scalars, u) if scalars else u for _, (scalars, u) in hits))
+        rest = [t for t, p in parts if p is None]
+        return b.add(make(op, (inside,)), *rest)
+
+    combine.__name__ = f"add_{op}"
+    return combine
+
+
 # --- powers ---------------------------------------------------------------------------
 
 def power_fold(node: Node) -> Node | None:

@@ -1,0 +1,243 @@
+"""Index-form tensors as one array expression: a sum of ``einsum`` calls.
+
+A :class:`~matdiff.ir.tensor.Tensor` is ``T[o...] = sum_t c_t prod_f F_f[idx_f]`` with
+the non-output indices summed: each term is literally ``np.einsum``
+(``d(A*X*B)_ij / dX_kl = A_ik B_lj`` is ``np.einsum('ik,lj->ijkl', A, B)``).  Lowering,
+per term:
+
+* each factor node prints with :func:`~matdiff.codegen.array_code.to_array_code`
+  (same names, sizes and backend); a transpose is dropped by swapping the factor's
+  indices (``A'[i,k]`` is ``A`` under ``'ki'``), and a leading number of a product
+  (``2*A``) joins the coefficient;
+* the Kronecker delta is ``np.eye(n)`` and an all-ones factor ``np.ones((m, n))``; an
+  all-ones factor whose indices other factors carry is a no-op and is left out;
+* scalar factors (no indices: ``tr(X)``) multiply the einsum, since an einsum operand
+  needs an index: ``2 * np.trace(X) * np.einsum(...)``;
+* an output index that no factor carries gets ``np.ones`` of its size as one more
+  operand (``T_ij = x_i`` is ``np.einsum('i,j->ij', x, np.ones((n,)))``); a term with
+  no indexed factor at all is ``scalars * np.ones(shape)``;
+* ``optimize=True`` when a term has three or more operands (NumPy then picks the
+  contraction order; with two there is nothing to choose);
+* a term that is one operand already in output order is that operand, no einsum.
+
+Subscript letters: outputs ``i j k l m ...`` in axis order, summed indices ``p q r ...``
+per term (``np.einsum`` takes the 52 ASCII letters, so a term may use at most 52
+indices).  A zero tensor is ``np.zeros(shape)`` (``0.0`` when it is a scalar).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import UnsupportedError
+from ..ir.nodes import Node, make
+from ..ir.tensor import Index, Tensor, Term
+from ..shapes import Dim, show_dim
+from .array_code import float_literal, number, to_array_code
+from .backends import Backend, get_backend
+
+__all__ = ["to_einsum_code"]
+
+_OUTPUT_LETTERS = "ijklmnopqrstuvwxyzabcdefghABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_SUMMED_LETTERS = "pqrstuvwabcdefghxyzijklmnoABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _enclosed(code: str) -> bool:
+    """Whether ``code`` is one parenthesised group, ``(...)``."""
+    if not code.startswith("("):
+        return False
+    depth = 0
+    for k, ch in enumerate(code):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return k == len(code) - 1
+    return False
+
+
+def _is_atom(code: str) -> bool:
+    """Whether ``code`` needs no parentheses as an operand of ``*`` or ``-``."""
+    if _enclosed(code):
+        return True
+    body = ast.parse(code, mode="eval").body
+    if isinstance(body, ast.Constant):
+        return not str(code).startswith("-")
+    return isinstance(body, (ast.Name, ast.Call, ast.Attribute, ast.Subscript))
+
+
+def _operand(code: str) -> str:
+    return code if _is_atom(code) else f"({code})"
+
+
+@dataclass
+class _Operand:
+    code: str
+    indices: tuple[Index, ...]
+    ones: bool = False  # an all-ones factor: droppable when its indices are carried
+
+
+class _Lowering:
+    def __init__(self, t: Tensor, sizes: Mapping[Dim, str], backend: Backend):
+        if len(set(t.indices)) != len(t.indices):
+            raise UnsupportedError("an einsum output cannot repeat an index")
+        if len(t.indices) > len(_OUTPUT_LETTERS):
+            raise UnsupportedError(f"a tensor of rank {len(t.indices)} has more axes "
+                                   f"than einsum has letters ({len(_OUTPUT_LETTERS)})")
+        self.t = t
+        self.sizes = sizes
+        self.be = backend
+        self.letters = dict(zip(t.indices, _OUTPUT_LETTERS, strict=False))
+
+    def code(self, node: Node) -> str:
+        return to_array_code(node, self.sizes, self.be)
+
+    def size(self, d: Dim) -> str:
+        expr = self.sizes.get(d)
+        if expr is not None:
+            return expr
+        if isinstance(d, int):
+            return str(d)
+        raise UnsupportedError(
+            f"no size expression for dimension {show_dim(d)}: pass it in sizes, "
+            f"e.g. {{{show_dim(d)!r}: 'X.shape[0]'}}")
+
+    def ones(self, dims: Sequence[Dim]) -> str:
+        sizes = [self.size(d) for d in dims]
+        shape = f"({sizes[0]},)" if len(sizes) == 1 else f"({', '.join(sizes)})"
+        return f"{self.be.fn('ones')}({shape})"
+
+    def factor(self, node: Node, indices: tuple[Index, ...], scalars: list[str],
+               operands: list[_Operand]) -> Fraction:
+        """Lower ``node[indices]``; return the number it contributes to the coefficient."""
+        while node.op == "transpose":  # A'[i,k] = A[k,i]
+            node, indices = node.args[0], indices[::-1]
+        c = Fraction(1)
+        if node.op == "mul" and node.args[0].op == "const":
+            rest = node.args[1:]
+            c, node = node.args[0].attrs[0], rest[0] if len(rest) == 1 else make("mul", rest)
+        if node.op in ("const", "fill"):
+            if indices:
+                operands.append(_Operand(self.ones([i.dim for i in indices]), indices, True))
+            value: Fraction = node.attrs[0]
+            return c * value
+        if node.op == "broadcast":  # s used as a vector/matrix: s * ones
+            c *= self.factor(node.args[0], (), scalars, operands)
+            operands.append(_Operand(self.ones([i.dim for i in indices]), indices, True))
+            return c
+        if not indices:
+            scalars.append(_operand(self.code(node)))
+        else:
+            operands.append(_Operand(self.code(node), indices))
+        return c
+
+    def term(self, x: Term) -> tuple[Fraction, str]:
+        """``(coefficient, code of the rest)`` for one term."""
+        scalars: list[str] = []
+        operands: list[_Operand] = []
+        c = x.coefficient
+        for f in x.factors:
+            c *= self.factor(f.node, f.indices, scalars, operands)
+        operands = _drop_redundant_ones(operands)
+        carried = {i for op in operands for i in op.indices}
+        missing = [i for i in self.t.indices if i not in carried]
+        body: str | None
+        if missing and not operands:
+            body = self.ones([i.dim for i in self.t.indices])
+        else:
+            if missing:
+                operands.append(_Operand(self.ones([i.dim for i in missing]),
+                                         tuple(missing), True))
+            body = self.einsum(operands) if operands else None
+        pieces = scalars + ([body] if body is not None else [])
+        if len(pieces) == 1:
+            return c, pieces[0]
+        return c, " * ".join(_operand(piece) for piece in pieces)
+
+    def einsum(self, operands: Sequence[_Operand]) -> str:
+        letters = dict(self.letters)
+        free = (ch for ch in _SUMMED_LETTERS if ch not in letters.values())
+        for op in operands:
+            for i in op.indices:
+                if i not in letters:
+                    letter = next(free, None)
+                    if letter is None:
+                        raise UnsupportedError("a term has more indices than einsum has "
+                                               "letters (52)")
+                    letters[i] = letter
+        inputs = ["".join(letters[i] for i in op.indices) for op in operands]
+        output = "".join(letters[i] for i in self.t.indices)
+        if len(operands) == 1 and inputs[0] == output:
+            return operands[0].code  # already T[o...]: no einsum needed
+        args = [f"'{','.join(inputs)}->{output}'", *(op.code for op in operands)]
+        if len(operands) >= 3:
+            args.append("optimize=True")
+        return f"{self.be.fn('einsum')}({', '.join(args)})"
+
+    def zeros(self) -> str:
+        if not self.t.indices:
+            return "0.0"
+        sizes = [self.size(i.dim) for i in self.t.indices]
+        shape = f"({sizes[0]},)" if len(sizes) == 1 else f"({', '.join(sizes)})"
+        return f"{self.be.fn('zeros')}({shape})"
+
+
+def _drop_redundant_ones(operands: list[_Operand]) -> list[_Operand]:
+    """Leave out all-ones operands whose every index another operand carries."""
+    kept = list(operands)
+    for op in operands:
+        if not op.ones:
+            continue
+        others = {i for o in kept if o is not op for i in o.indices}
+        if all(i in others for i in op.indices):
+            kept.remove(op)
+    return kept
+
+
+def to_einsum_code(t: Tensor, sizes: Mapping[Dim, str] | None = None,
+                   backend: str | Backend = "numpy") -> str:
+    """``t`` as one Python expression over ``backend``: the sum of its terms, each a
+    coefficient times scalar factors times an ``einsum`` (see the module doc).
+
+    ``sizes`` maps symbolic dimensions to Python size expressions, as for
+    :func:`~matdiff.codegen.array_code.to_array_code`; it is needed for ``eye``, all-ones
+    factors and output axes that no factor carries.  The value has the shape of the
+    output indices' sizes (a float or 0-d array for a rank-0 tensor).
+    """
+    low = _Lowering(t, sizes or {}, get_backend(backend))
+    terms = [low.term(x) for x in t.terms]
+    terms = [(c, body) for c, body in terms if c != 0]
+    if not terms:
+        return low.zeros()
+    out = ""
+    for c, body in terms:
+        magnitude = abs(c)
+        if not body:
+            text = float_literal(magnitude)
+        elif magnitude == 1:
+            text = body
+        else:
+            text = f"{number(magnitude).text} * {_negand(body)}"
+        if not out:
+            out = ("-" + _negand(text)) if c < 0 else text
+        else:
+            out += (" - " if c < 0 else " + ") + _summand(text)
+    return out
+
+
+def _summand(text: str) -> str:
+    """A term after ``+`` / ``-``: a product is fine, a bare sum needs parentheses."""
+    body = ast.parse(text, mode="eval").body
+    if isinstance(body, ast.BinOp) and isinstance(body.op, (ast.Add, ast.Sub)):
+        return f"({text})"
+    return text
+
+
+def _negand(text: str) -> str:
+    """A term after a unary minus or a coefficient: ``-2 * x``, ``2 * tr(X) * x`` read
+    right, ``-(A @ x)`` needs its parentheses for the reader (and a sum for Python)."""
+    body = ast.parse(text, mode="eval").body
+    if _is_atom(text) or (isinstance(body, ast.BinOp) and isinstance(body.op, ast.Mult)):
+        return text
+    return f"({text})"
