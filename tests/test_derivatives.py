@@ -202,3 +202,54 @@ def _free_dims(node: Node) -> set[object]:
         if n.op == "var":
             fixed |= set(n.shape.dims)
     return {d for n in node.walk() for d in n.shape.dims} - fixed
+
+
+@pytest.mark.parametrize(("expr", "wrt", "declare"), CORPUS, ids=IDS)
+def test_second_derivative_matches_finite_differences(expr: str, wrt: str,
+                                                     declare: dict[str, str]) -> None:
+    """Every op again at order 2: the Hessian (a 4th-order tensor for a matrix variable)
+    against central differences of the gradient, which is itself checked first."""
+    d = matdiff.derivative(expr, [wrt, wrt], declare=declare)
+    check = d.check(points=1, tolerance=1e-5)
+    assert check.ok, f"{d.text}: {check}"
+
+
+JACOBIANS: list[tuple[str, str, dict[str, str]]] = [
+    ("diag(x)*A", "x", {}),
+    ("diag(X*Y)", "X", {}),
+    ("X.*Y + X./(Y.*Y + 1)", "X", {}),
+    ("a + x", "a", {}),
+    ("tr(X)*x - sum(X)*y", "X", {}),
+    ("(A*X)'*B", "X", {}),
+    ("inv(X)*b", "X", {"X": "matrix(n,n) spd"}),
+    ("exp(x)/sum(exp(x))", "x", {}),
+]
+
+
+@pytest.mark.parametrize(("expr", "wrt", "declare"), JACOBIANS, ids=[j[0] for j in JACOBIANS])
+def test_jacobians_match_finite_differences(expr: str, wrt: str,
+                                            declare: dict[str, str]) -> None:
+    d = matdiff.derivative(expr, wrt, declare=declare)
+    check = d.check(points=2)
+    assert check.ok, f"{d.text}: {check}"
+
+
+def test_second_derivatives_expand_every_linear_op(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Hessians of the corpus and the Jacobians run every index rule (diff/tensor.py)
+    at least once, so the tests above check each of them numerically."""
+    from matdiff.diff import tensor
+    used: set[str] = set()
+
+    def recording(op: str, rule: tensor.TensorRule) -> tensor.TensorRule:
+        def run(node: Node, out: tuple[tensor.Index, ...], expand: tensor.Expand) -> list:
+            used.add(op)
+            return rule(node, out, expand)
+        return run
+
+    for op, rule in list(tensor.TENSOR_RULES.items()):
+        monkeypatch.setitem(tensor.TENSOR_RULES, op, recording(op, rule))
+    for expr, wrt, declare in CORPUS:
+        matdiff.derivative(expr, [wrt, wrt], declare=declare)
+    for expr, wrt, declare in JACOBIANS:
+        matdiff.derivative(expr, wrt, declare=declare)
+    assert used == set(tensor.TENSOR_RULES), set(tensor.TENSOR_RULES) - used

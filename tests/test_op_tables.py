@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from matdiff.codegen import array_code
-from matdiff.diff import DIFFERENTIALS, ELEMENTWISE_DERIVATIVES, TRANSPOSES
+from matdiff.diff import DIFFERENTIALS, ELEMENTWISE_DERIVATIVES, TENSOR_RULES, TRANSPOSES
 from matdiff.evaluate import IMPLEMENTATIONS
 from matdiff.ir.ops import ELEMENTWISE_FUNCTIONS, OPS
 from matdiff.printing import latex, text
@@ -32,9 +32,12 @@ def test_every_op_has_a_row(table: str) -> None:
         f"{table}: missing {sorted(set(OPS) - set(rows))}, unknown {sorted(set(rows) - set(OPS))}")
 
 
-def test_every_linear_op_has_a_transpose_rule() -> None:
+def test_every_linear_op_has_a_transpose_rule_and_an_index_rule() -> None:
+    """Both halves of the linear-map machinery: the adjoint (gradients, diff/transpose.py)
+    and the index form (Jacobians and higher orders, diff/tensor.py)."""
     linear = {name for name, spec in OPS.items() if spec.linear != "none"}
     assert set(TRANSPOSES) == linear
+    assert set(TENSOR_RULES) == linear
 
 
 def test_every_elementwise_function_has_a_derivative() -> None:
