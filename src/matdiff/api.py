@@ -359,7 +359,16 @@ class Derivative:
                 f"{dims} ({self.options.layout} layout)")
 
     def _repr_latex_(self) -> str:
-        return f"$\\frac{{\\partial}}{{\\partial {self.wrt}}} = {self.latex}$"
+        """Jupyter: the derivative as an equation (the index form carries its own)."""
+        note = f"\\qquad\\text{{({self.options.layout} layout)}}"
+        if self.result is None:
+            return f"${self.latex}{note}$"
+        k = self.order
+        top = "\\partial" if k == 1 else f"\\partial^{{{k}}}"
+        bottom = " ".join(f"\\partial {to_latex(v)}" for v in self.wrt_variables)
+        f = to_latex(self.function)
+        f = f if self.function.is_leaf else f"\\left({f}\\right)"
+        return f"$\\frac{{{top} {f}}}{{{bottom}}} = {self.latex}{note}$"
 
     def __str__(self) -> str:
         return self.text
