@@ -41,7 +41,7 @@ from .diff import gradient as raw_gradient
 from .errors import MatdiffError, OptionError
 from .evaluate import dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
-from .ir.matrix_form import kronecker_form, to_matrix
+from .ir.matrix_form import contract, kronecker_form, to_matrix
 from .ir.nodes import Node
 from .ir.tensor import (
     Index,
@@ -446,7 +446,7 @@ def _finish(t: Tensor, variable: Node, options: Options) -> Tensor:
     structure = _structure(variable, options)
     if structure != "general":
         t = symmetrize(t, t.rank - 2, t.rank - 1, structure)
-    return normalize(t, simplify)
+    return normalize(contract(normalize(t, simplify)), simplify)
 
 
 def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None,

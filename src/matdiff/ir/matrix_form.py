@@ -75,8 +75,10 @@ def _hadamard(f: _Item, g: _Item) -> _Item:
     return _Item(b.hadamard(f.node, _oriented(g, a, c)), f.indices)
 
 
-def _step(items: list[_Item], scalars: list[Node], out: tuple[Index, ...]) -> bool:
-    """Apply one rewrite; ``False`` when none applies."""
+def _step(items: list[_Item], scalars: list[Node], out: tuple[Index, ...],
+          diagonals: bool = True) -> bool:
+    """Apply one rewrite; ``False`` when none applies.  Without ``diagonals`` only rules
+    1-3 run (no ``diag`` is introduced: index forms keep ``x_i δ_ij``)."""
     for k, it in enumerate(items):
         if not it.indices:
             scalars.append(it.node)
@@ -89,8 +91,10 @@ def _step(items: list[_Item], scalars: list[Node], out: tuple[Index, ...]) -> bo
             if counts[p] == 2 and p not in out:
                 scalars.append(b.apply("tr", it.node))
                 del items[k]
-            else:
+            elif diagonals:
                 items[k] = _Item(b.apply("diagv", it.node), (p,))
+            else:
+                continue
             return True
     for p, n in counts.items():  # rule 1
         if n != 2 or p in out:
@@ -109,6 +113,8 @@ def _step(items: list[_Item], scalars: list[Node], out: tuple[Index, ...]) -> bo
                 del items[k2]
                 return True
     for k, it in enumerate(items):  # rule 5
+        if not diagonals:
+            break
         if len(it.indices) != 1 or counts[it.indices[0]] < 3:
             continue
         p = it.indices[0]
@@ -181,6 +187,23 @@ def to_matrix(t: Tensor, rows: Index | None, cols: Index | None) -> Node | None:
     return b.add(*nodes)
 
 
+def contract(t: Tensor) -> Tensor:
+    """Every term with its summed index pairs multiplied out, traces taken and factors
+    over the same indices merged (rules 1-3): ``inv(X)_pk S_qp inv(X)_jq`` becomes
+    ``(inv(X)*S'*inv(X)')_jk``-like single factors, for index forms and for the next
+    differentiation alike."""
+    terms: list[Term] = []
+    for x in t.terms:
+        items = [_Item(f.node, f.indices) for f in x.factors]
+        scalars: list[Node] = []
+        while _step(items, scalars, t.indices, diagonals=False):
+            pass
+        factors = [Factor(s, ()) for s in scalars] + [Factor(it.node, it.indices)
+                                                        for it in items]
+        terms.append(Term(x.coefficient, tuple(factors)))
+    return Tensor(t.indices, tuple(terms))
+
+
 def _components(factors: tuple[Factor, ...]) -> list[list[Factor]]:
     """Factors grouped by shared indices (union-find over the factor graph)."""
     parent = list(range(len(factors)))
@@ -238,4 +261,4 @@ def kronecker_form(t: Tensor, f_slots: tuple[Index | None, Index | None],
     return KroneckerForm(tuple(terms)) if terms else None
 
 
-__all__ = ["kronecker_form", "term_to_matrix", "to_matrix"]
+__all__ = ["contract", "kronecker_form", "term_to_matrix", "to_matrix"]
