@@ -221,3 +221,14 @@ def test_json_and_describe_state_order_kind_layout() -> None:
     assert payload["order"] == 1 and payload["kind"] == "matrix by matrix"
     assert payload["layout"] == "numerator" and payload["kronecker"]
     assert "numerator layout" in d.describe()
+
+
+def test_hessian_of_matrix_factorisation_is_kronecker_factored() -> None:
+    """Summed index pairs are multiplied out: the Hessian of norm2(X - U*V')^2 by U is
+    2 (V'V) ⊗ I, never a dense n^2 x n^2 object in the printed form."""
+    d = matdiff.derivative("norm2(X - U*V')^2", ["U", "U"])
+    assert d.index_text.endswith("= 2 (V'*V)_lj δ_ik")
+    assert d.kronecker_text is not None and d.kronecker_text.endswith("= 2 (V'*V) ⊗ eye")
+    assert d.check(points=1).ok
+    t = matdiff.derivative("tr(X'*A*X)", ["X", "X"])
+    assert t.kronecker_text is not None and t.kronecker_text.endswith("= eye ⊗ (A + A')")
