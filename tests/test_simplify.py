@@ -208,6 +208,19 @@ def test_symmetric_structure() -> None:
     same(simplify(F("logdet", T(S))), F("logdet", S))
 
 
+def test_inverses_cancel_and_common_factors_leave_sums() -> None:
+    same(simplify(b.mul(T(A), T(F("inv", b.mul(A, X, B))), T(B))), T(F("inv", X)))
+    same(simplify(b.mul(F("inv", X), X, B)), B)
+    same(simplify(b.mul(T(X), T(F("inv", X)))), b.eye(n))
+    half = b.const(Fraction(1, 2))
+    same(simplify(b.sub(b.mul(half, A), b.mul(half, B))),
+         b.mul(half, b.add(A, b.mul(b.const(-1), B))))
+    # the inverse of a non-square product is not expanded: no cancellation is valid
+    Mt = b.var("M", matrix(m, n))
+    g = b.mul(T(Mt), F("inv", b.mul(Mt, T(Mt))))
+    same(simplify(g), g)
+
+
 # --- the rule table -------------------------------------------------------------------
 
 def test_rule_rows_are_complete_and_unique() -> None:
@@ -223,6 +236,7 @@ _sv, _tv = b.var("s", SCALAR), b.var("t", SCALAR)
 _v = b.var("u", vector(n))
 _u, _v, _w = (b.var(name, vector(n)) for name in "uvw")
 _M = b.var("M", matrix(m, n))
+_q = b.var("q", vector(n))  # entries in (0.2, 0.9): inside every function's domain
 _Z = b.zero(matrix(n, n))
 
 EXAMPLES: dict[str, Node] = {
@@ -240,6 +254,8 @@ EXAMPLES: dict[str, Node] = {
     "transpose-broadcast": T(b.broadcast(_sv, matrix(m, n))),
     "transpose-matpow": T(b.matpow(A, 2)),
     **{f"transpose-{f}": T(F(f, P_POS)) for f in ELEMENTWISE_FUNCTIONS},
+    **{f"{f}-of-row": F(f, T(_q)) for f in ELEMENTWISE_FUNCTIONS},
+    "sum-of-rows": b.add(T(_u), b.mul(b.const(-2), T(_v))),
     "inverse-transpose": F("inv", T(A)),
     "inverse-involution": F("inv", F("inv", A)),
     "inverse-eye": F("inv", b.eye(n)),
@@ -266,6 +282,7 @@ EXAMPLES: dict[str, Node] = {
     "norm2-transpose": F("norm2", T(_M)),
     "norm2-zero": F("norm2", _Z),
     "diag-transpose": F("diagv", T(A)),
+    "diag-outer": F("diagv", b.mul(_u, T(_v))),
     "diag-diag": F("diagv", F("diagm", _u)),
     "mul-zero": b.mul(b.const(0), A),
     "mul-constants": b.mul(b.const(2), A, b.const(3)),
@@ -273,6 +290,9 @@ EXAMPLES: dict[str, Node] = {
     "mul-eye": b.mul(A, b.eye(n)),
     "mul-scalars-first": b.mul(A, _sv),
     "mul-collect-powers": b.mul(_sv, _sv),
+    "mul-cancel-inverse": b.mul(_sv, T(F("inv", b.matpow(A, 3))), b.matpow(T(A), 2), B),
+    "mul-inverse-of-product": b.mul(T(A), T(F("inv", b.mul(A, S, B))), T(B)),
+    "mul-sign-abs": b.mul(F("sign", F("det", A)), F("det", A), B),
     "mul-orient-inner": b.mul(b.mul(T(_v), _u), A),
     "mul-outer": b.mul(b.mul(T(_u), _v), _w),
     "add-distribute-number": b.add(b.mul(b.const(-1), b.add(A, B)), B),
@@ -282,6 +302,8 @@ EXAMPLES: dict[str, Node] = {
     "mul-ungroup": b.mul(b.const(2), b.mul(T(_u), A, _v)),
     "add-zero": b.add(A, _Z),
     "add-collect": b.add(A, A),
+    "add-common-scalar": b.add(b.mul(F("det", S), A), b.mul(b.const(2), F("det", S), B)),
+    "add-trace": b.add(F("tr", A), b.mul(_sv, F("tr", b.mul(B, A)))),
     "add-diagm": b.sub(F("diagm", _u), b.mul(_sv, F("diagm", _v))),
     "add-constants": b.add(_sv, b.const(1), b.const(2)),
     "add-common-coefficient": b.add(b.mul(b.const(2), A), b.mul(b.const(2), B)),
@@ -291,6 +313,7 @@ EXAMPLES: dict[str, Node] = {
     "hadamard-one": b.hadamard(A, b.fill(1, matrix(n, n))),
     "hadamard-scale": b.hadamard(b.fill(2, matrix(n, n)), A),
     "hadamard-scalars-out": b.hadamard(b.mul(b.const(2), _sv, A), B),
+    "hadamard-sign-abs": b.hadamard(_u, F("sign", _u), _v),
     "hadamard-ediv": b.hadamard(A, b.ediv(B, P_POS)),
     "hadamard-collect-powers": b.hadamard(A, b.power(A, b.fill(2, matrix(n, n)))),
     "hadamard-order": b.hadamard(B, A),
@@ -389,8 +412,12 @@ def test_simplified_corpus_has_no_textbook_blemishes() -> None:
         for node in out.walk():
             if node.op == "transpose":
                 inner = node.args[0]
-                assert not inner.shape.is_scalar and inner.op in (
-                    "var", "differential", "inv", "diagv"), sexp(out)
+                # A row is written as a transposed column where that reads as a textbook
+                # does: exp(z)', (x - mu)' (rules <f>-of-row, sum-of-rows).
+                column = inner.shape.kind == "vector" and (
+                    inner.op in ELEMENTWISE_FUNCTIONS or inner.op == "add")
+                assert not inner.shape.is_scalar and (column or inner.op in (
+                    "var", "differential", "inv", "diagv")), sexp(out)
             if node.op == "tr":
                 assert not node.args[0].shape.is_scalar, sexp(out)
             if node.op == "mul":

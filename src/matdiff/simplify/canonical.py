@@ -412,9 +412,47 @@ def add_common_coefficient(node: Node) -> Node | None:
     """``2*A + 2*B = 2*(A + B)``: a number shared by every term is pulled out (not -1:
     ``-A - B`` is as short as ``-(A + B)``)."""
     coefs = {_split_coefficient(t)[0] for t in node.args}
-    if len(coefs) != 1:
+    sizes = {abs(c) for c in coefs}
+    if len(sizes) != 1:
         return None
-    (c,) = coefs
-    if abs(c) == 1 or c == 0:
+    (size,) = sizes
+    if size in (0, 1):
         return None
-    return b.mul(b.const(c), b.add(*(_split_coefficient(t)[1] for t in node.args)))
+    # Signs stay inside: 0.5*A - 0.5*B = 0.5*(A - B); a common minus is pulled too.
+    c = -size if all(x < 0 for x in coefs) else size
+    return b.mul(b.const(c), b.add(*(b.mul(b.const(k / c), r) if k != c else r
+                                       for k, r in map(_split_coefficient, node.args))))
+
+
+def mul_sign_abs(node: Node) -> Node | None:
+    """``sign(s)*s = abs(s)`` for a scalar ``s`` (true everywhere, 0 included), so that
+    ``sign(det(X))*det(X)/abs(det(X))`` cancels to 1 (Matrix Cookbook eq. 57)."""
+    args = list(node.args)
+    for i, f in enumerate(args):
+        if f.op == "sign" and f.shape.is_scalar and f.args[0] in args:
+            j = args.index(f.args[0])
+            args[i] = b.apply("abs", f.args[0])
+            del args[j]
+            return b.mul(*args)
+    return None
+
+
+def add_common_scalar(node: Node) -> Node | None:
+    """``s*A + s*B = s*(A + B)`` for a non-numeric scalar factor ``s`` of every term
+    (``det(X)*(2*inv(X) - diag(diag(inv(X))))``, Matrix Cookbook eq. 140's form): one
+    product instead of one per term."""
+    def scalars(t: Node) -> list[Node]:
+        if t.op != "mul":
+            return []
+        return [f for f in t.args if f.shape.is_scalar and not _is_number(f)]
+
+    first = scalars(node.args[0])
+    common = next((s for s in first if all(s in scalars(t) for t in node.args[1:])), None)
+    if common is None:
+        return None
+    rest: list[Node] = []
+    for t in node.args:
+        factors = list(t.args)
+        factors.remove(common)
+        rest.append(b.mul(*factors))
+    return b.mul(common, b.add(*rest))

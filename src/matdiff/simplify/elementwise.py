@@ -156,3 +156,15 @@ def ediv_of_ediv(node: Node) -> Node | None:
     if den.op == "ediv":
         return b.ediv(b.hadamard(num, den.args[1]), den.args[0])
     return None
+
+
+def hadamard_sign_abs(node: Node) -> Node | None:
+    """``sign(A) .* A = abs(A)`` (entrywise, true everywhere)."""
+    args = list(node.args)
+    for i, f in enumerate(args):
+        if f.op == "sign" and f.args[0] in args:
+            j = args.index(f.args[0])
+            args[i] = b.apply("abs", f.args[0])
+            del args[j]
+            return b.hadamard(*args)
+    return None

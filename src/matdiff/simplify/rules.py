@@ -15,6 +15,7 @@ from __future__ import annotations
 from ..ir import ELEMENTWISE_FUNCTIONS
 from . import canonical as c
 from . import elementwise as e
+from . import inverses as i
 from . import structural as s
 from .numeric import EXACT_FUNCTIONS
 from .rule import Rule, pattern_rule, procedure_rule
@@ -50,9 +51,17 @@ _TRANSPOSE: list[Rule] = [
     pattern_rule("transpose-matpow", "T(matpow{K}(X)) -> matpow{K}(T(X))",
                  "(X^k)' = (X')^k", "Matrix Cookbook (eq. 6)"),
 ] + [
-    pattern_rule(f"transpose-{f}", f"T({f}(X)) -> {f}(T(X))",
-                 f"{f}(A)' = {f}(A') (elementwise)", ALGEBRA)
+    pattern_rule(f"transpose-{f}", f"T({f}(X)) -> {f}(T(X)) if X is not vector",
+                 f"{f}(A)' = {f}(A') (elementwise; a vector's stays {f}(x)')", ALGEBRA)
     for f in ELEMENTWISE_FUNCTIONS
+] + [
+    pattern_rule(f"{f}-of-row", f"{f}(X) -> T({f}(T(X))) if X is row",
+                 f"{f}(r) = {f}(r')' for a row r: a row is written as a transposed column "
+                 f"({f}(W*x)', not {f}(x'*W'))", CANONICAL)
+    for f in ELEMENTWISE_FUNCTIONS
+] + [
+    procedure_rule("sum-of-rows", "add", s.add_of_rows,
+                   "x' + y' = (x + y)' for rows, when no longer", CANONICAL),
 ]
 
 _INVERSE: list[Rule] = [
@@ -95,6 +104,8 @@ _REDUCTIONS: list[Rule] = [
     pattern_rule("diag-zero", "diagv(0) -> 0", "diag(matrix(0)) = vector(0)", ALGEBRA),
     procedure_rule("diag-scalars-out", "diagv", s.scalars_out("diagv"),
                    "diag(c*A) = c*diag(A)", ALGEBRA),
+    procedure_rule("diag-outer", "diagv", s.diag_outer, "diag(x*y') = x .* y",
+                   "algebra: (x*y')_ii = x_i*y_i"),
     pattern_rule("diagm-zero", "diagm(0) -> 0", "diag(vector(0)) = matrix(0)", ALGEBRA),
     procedure_rule("diagm-ones", "diagm", s.diagm_ones, "diag(vector(1)) = I", ALGEBRA),
     procedure_rule("diagm-scalars-out", "diagm", s.scalars_out("diagm"),
@@ -108,6 +119,15 @@ _MUL: list[Rule] = [
     procedure_rule("mul-fill", "mul", c.mul_fill, "c*matrix(d) = matrix(c*d)", ALGEBRA),
     procedure_rule("mul-eye", "mul", c.mul_eye, "A*I = I*A = A", ALGEBRA),
     procedure_rule("mul-matpow", "mul", c.mul_matpow, "X^j*X^k = X^(j+k) (X*X = X^2)",
+                   ALGEBRA),
+    procedure_rule("mul-cancel-inverse", "mul", i.mul_cancel_inverse,
+                   "inv(X)*X = X*inv(X) = I; inv(X^j)*X^k = X^(k-j) (also transposed: "
+                   "inv(X)'*X' = I), where defined", "Matrix Cookbook (eq. 1: A*inv(A) = I)"),
+    procedure_rule("mul-inverse-of-product", "mul", i.mul_inverse_of_product,
+                   "inv(A*X*B) = inv(B)*inv(X)*inv(A) for square A, X, B, used when the "
+                   "pieces cancel (A'*inv(A*X*B)'*B' = inv(X)')",
+                   "Matrix Cookbook (eq. 1, 51)"),
+    procedure_rule("mul-sign-abs", "mul", c.mul_sign_abs, "sign(s)*s = abs(s) for a scalar s",
                    ALGEBRA),
     procedure_rule("mul-scalars-first", "mul", c.mul_scalars_first,
                    "A*s*B = s*A*B for a scalar s (scaling commutes; numbers first, "
@@ -139,7 +159,12 @@ _ADD: list[Rule] = [
     procedure_rule("add-factor-left", "add", c.add_factor_left,
                    "C*A + C*B = C*(A + B)", ALGEBRA),
     procedure_rule("add-common-coefficient", "add", c.add_common_coefficient,
-                   "c*A + c*B = c*(A + B) for a number c", ALGEBRA),
+                   "c*A + c*B = c*(A + B), c*A - c*B = c*(A - B) for a number c", ALGEBRA),
+    procedure_rule("add-common-scalar", "add", c.add_common_scalar,
+                   "s*A + s*B = s*(A + B) for a scalar s common to every term", ALGEBRA),
+    procedure_rule("add-trace", "add", s.add_trace,
+                   "s*tr(U) + t*tr(V) = tr(s*U + t*V)",
+                   "seed 000, trace properties 3-4 (linearity)"),
     procedure_rule("add-diagm", "add", s.add_linear("diagm"),
                    "s*diag(u) + t*diag(v) = diag(s*u + t*v)", ALGEBRA),
     procedure_rule("add-constants", "add", c.add_constants,
@@ -154,6 +179,8 @@ _ELEMENTWISE: list[Rule] = [
                    "matrix(c) .* A = c*A; broadcast(s) .* A = s*A", ALGEBRA),
     procedure_rule("hadamard-scalars-out", "hadamard", e.hadamard_scalars_out,
                    "(s*A) .* B = s*(A .* B) for a scalar s", ALGEBRA),
+    procedure_rule("hadamard-sign-abs", "hadamard", e.hadamard_sign_abs,
+                   "sign(A) .* A = abs(A)", ALGEBRA),
     procedure_rule("hadamard-ediv", "hadamard", e.hadamard_ediv,
                    "(A ./ Y) .* B = (A .* B) ./ Y", ALGEBRA),
     procedure_rule("hadamard-collect-powers", "hadamard", e.hadamard_collect_powers,

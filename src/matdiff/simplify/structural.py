@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
-from ..ir import Node, make
+from ..ir import ELEMENTWISE_FUNCTIONS, Node, make
 from ..ir import build as b
 from ..shapes import Shape
 from .numeric import EXACT_FUNCTIONS, exact_power, numeric_value
@@ -35,10 +35,22 @@ def transpose_product(node: Node) -> Node | None:
     return b.mul(*scalars, *chain)
 
 
+def _stays_transposed(t: Node) -> bool:
+    """Whether ``t'`` of a column ``t`` is its canonical form (a variable, an elementwise
+    function of a vector, ``diag(X)``, or a number times one of those)."""
+    if t.op == "mul" and len(t.args) == 2 and t.args[0].op == "const":
+        t = t.args[1]
+    return t.op in ("var", "differential", "diagv") or t.op in ELEMENTWISE_FUNCTIONS
+
+
 def transpose_sum(node: Node) -> Node | None:
-    """``(A + B)' = A' + B'`` (Matrix Cookbook eq. 4)."""
+    """``(A + B)' = A' + B'`` (Matrix Cookbook eq. 4) — except a column sum whose terms
+    would all stay transposed: ``(x - mu)'`` is kept, as textbooks write it (the inverse
+    of :func:`add_of_rows`)."""
     x = node.args[0]
     if x.op != "add":
+        return None
+    if x.shape.kind == "vector" and all(_stays_transposed(t) for t in x.args):
         return None
     return b.add(*(b.transpose(t) for t in x.args))
 
@@ -192,3 +204,59 @@ def matpow_trivial(node: Node) -> Node | None:
         assert rows is not None
         return b.eye(rows)
     return None
+
+
+def diag_outer(node: Node) -> Node | None:
+    """``diag(x*y') = x .* y`` for vectors ``x``, ``y``: the diagonal of an outer product
+    (``diag(diag(x*x'))`` is ``diag(x.^2)``, Matrix Cookbook eq. 142's ``A o I`` form)."""
+    x = node.args[0]
+    if x.op != "mul" or len(x.args) != 2:
+        return None
+    u, vt = x.args
+    if u.shape.kind != "vector" or vt.shape.kind != "row":
+        return None
+    v = vt.args[0] if vt.op == "transpose" else b.transpose(vt)
+    return b.hadamard(u, v)
+
+
+def add_trace(node: Node) -> Node | None:
+    """``s*tr(U) + t*tr(V) = tr(s*U + t*V)``: two or more traces of a sum, each alone or
+    scaled by scalar factors, become one trace (``tr(inv(Y)*B) + 2*c*tr(inv(Y)*C)`` is
+    ``tr(inv(Y)*(B + 2*c*C))`` once the common factor is out)."""
+    def split(t: Node) -> tuple[list[Node], Node] | None:
+        if t.op == "tr":
+            return [], t.args[0]
+        if t.op == "mul":
+            traces = [f for f in t.args if f.op == "tr"]
+            if len(traces) == 1:
+                return [f for f in t.args if f is not traces[0]], traces[0].args[0]
+        return None
+
+    parts = [(t, split(t)) for t in node.args]
+    hits = [p for _, p in parts if p is not None]
+    if len(hits) < 2 or len({u.shape for _, u in hits}) != 1:
+        return None
+    inside = b.add(*(b.mul(*scalars, u) for scalars, u in hits))
+    rest = [t for t, p in parts if p is None]
+    return b.add(b.apply("tr", inside), *rest)
+
+
+def add_of_rows(node: Node) -> Node | None:
+    """``x' - y' = (x - y)'``: a sum of rows is written as a transposed sum of columns
+    when every term is a transposed column (``x'``, ``c*x'``), as textbooks write
+    ``(x - mu)'`` (one transpose instead of one per term)."""
+    if node.shape.kind != "row":
+        return None
+
+    def column(t: Node) -> Node | None:
+        if t.op == "transpose":
+            return t.args[0]
+        if t.op == "mul" and len(t.args) == 2 and t.args[0].op == "const" \
+                and t.args[1].op == "transpose":
+            return b.mul(t.args[0], t.args[1].args[0])
+        return None
+
+    columns = [column(t) for t in node.args]
+    if any(c is None for c in columns):
+        return None
+    return b.transpose(b.add(*(c for c in columns if c is not None)))

@@ -1,0 +1,195 @@
+"""Issue 4's measure: is matdiff's result no longer than the textbook's?
+
+Over the corpus ``tests/corpus/cookbook.toml`` (every case with a ``textbook`` field),
+compute ``matdiff.derivative(expr, wrt, declare=..., symmetric_gradient=...)`` and compare
+the number of operations in its result (``d.result``) with the number in the textbook
+form, parsed with the case's declarations at the result's shape and *not* simplified.
+
+The measure, :func:`count_ops`, counts the operations a reader sees on the expression
+tree (leaves — variables, numbers, ``eye``, ``vector(c)``/``matrix(c)`` — count 0):
+
+- an n-ary ``+``, ``*`` or ``.*`` with ``k`` operands counts ``k - 1`` (it is written with
+  ``k - 1`` operators: ``A*B*C`` is two products);
+- a factor ``-1`` of a product is a unary minus and counts 1, except in a term of a sum
+  after the first, where it is the sum's own ``-`` (``A - B`` counts 1, as ``A + B``);
+- a factor ``s^-1`` of a product with other factors is a division: the ``^-1`` counts 0,
+  only the ``/`` does (``x/norm2(x)`` counts 2: ``/`` and ``norm2``);
+- ``broadcast`` counts 0: the parser inserts it for a scalar used as a vector
+  (``x + s``), nobody writes it;
+- every other op application counts 1: ``'`` (each transpose), ``inv``, ``tr``, ``det``,
+  ``./``, ``.^``, ``^``, ``diag``, ``exp``, ...
+
+Shared subexpressions count at each occurrence (it is a tree measure).  The ratio is
+matdiff's count over the textbook's (a textbook count of 0, a leaf, compares as 1 when
+matdiff's is 0 too).  Run from the repository root::
+
+    .venv/bin/python benchmarks/textbook_length.py [--json]
+
+It prints a table, worst ratio first, the summary line ``no longer than textbook: N/M``,
+the geometric mean of the ratios and the median time to compute a derivative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+import tomllib
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import matdiff
+from matdiff.ir.nodes import Node
+from matdiff.parse import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus" / "cookbook.toml"
+
+_FREE = frozenset({"broadcast"})
+
+
+def _is_number(node: Node, value: int) -> bool:
+    return node.op == "const" and node.attrs[0] == Fraction(value)
+
+
+def _is_division(node: Node) -> bool:
+    return node.op == "power" and _is_number(node.args[1], -1)
+
+
+def _own_count(node: Node, subtracted: bool) -> int:
+    """The operations written for ``node`` itself (its operands counted separately)."""
+    if node.is_leaf or node.op in _FREE:
+        return 0
+    if node.op in ("add", "hadamard"):
+        return len(node.args) - 1
+    if node.op == "mul":
+        count = len(node.args) - 1
+        if _is_number(node.args[0], -1):
+            count += -1 if subtracted else 0  # the -1 factor is a minus, not a product
+        return count
+    return 1
+
+
+def count_ops(expr: Node) -> int:
+    """The number of operations in ``expr`` read as a tree (module docstring).
+
+    >>> from matdiff.parse import parse
+    >>> count_ops(parse("A'*C'*X*B' + C*A*X*B").expr)
+    10
+    """
+    total = 0
+    # (node, this node is a negated term after the first of a sum, it is a divisor)
+    stack: list[tuple[Node, bool, bool]] = [(expr, False, False)]
+    while stack:
+        node, subtracted, divisor = stack.pop()
+        if divisor:  # s^-1 written as "/ s": the / is the product's, the ^-1 is free
+            stack.append((node.args[0], False, False))
+            continue
+        total += _own_count(node, subtracted)
+        divides = node.op == "mul" and len(node.args) > 1
+        for i, arg in enumerate(node.args):
+            negated_term = (node.op == "add" and i > 0 and arg.op == "mul"
+                            and _is_number(arg.args[0], -1))
+            stack.append((arg, negated_term, divides and _is_division(arg)))
+    return total
+
+
+@dataclass(frozen=True)
+class Row:
+    """One corpus case: the two counts, their ratio and matdiff's text."""
+
+    id: str
+    matdiff_ops: int
+    textbook_ops: int
+    ratio: float
+    text: str
+    textbook: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    rows: list[Row]
+    no_longer: int
+    total: int
+    geometric_mean: float
+    median_ms: float
+
+    @property
+    def line(self) -> str:
+        return f"no longer than textbook: {self.no_longer}/{self.total}"
+
+
+def load_cases(path: Path = CORPUS) -> list[dict[str, Any]]:
+    with path.open("rb") as f:
+        cases: list[dict[str, Any]] = tomllib.load(f)["case"]
+    return [c for c in cases if "textbook" in c]
+
+
+def ratio(ours: int, theirs: int) -> float:
+    if theirs == 0:
+        return 1.0 if ours == 0 else float(ours + 1)
+    return ours / theirs
+
+
+def measure(case: dict[str, Any]) -> Row:
+    start = time.perf_counter()
+    d = matdiff.derivative(case["expr"], case["wrt"], declare=case.get("declare"),
+                           symmetric_gradient=case.get("symmetric_gradient", "symmetrized"))
+    result = d.result
+    seconds = time.perf_counter() - start
+    if result is None:
+        raise ValueError(f"{case['id']}: no matrix form, but the corpus gives a textbook one")
+    textbook = parse(case["textbook"], case.get("declare"), shape=result.shape).expr
+    ours, theirs = count_ops(result), count_ops(textbook)
+    return Row(case["id"], ours, theirs, ratio(ours, theirs), d.text, case["textbook"],
+               seconds)
+
+
+def run(path: Path = CORPUS) -> Summary:
+    """Measure every textbook case of the corpus at ``path``."""
+    rows = [measure(c) for c in load_cases(path)]
+    rows.sort(key=lambda r: (-r.ratio, -r.matdiff_ops, r.id))
+    no_longer = sum(r.matdiff_ops <= r.textbook_ops for r in rows)
+    gmean = math.exp(statistics.fmean(math.log(r.ratio) for r in rows)) if rows else 1.0
+    median_ms = statistics.median(r.seconds for r in rows) * 1e3 if rows else 0.0
+    return Summary(rows, no_longer, len(rows), gmean, median_ms)
+
+
+def render(summary: Summary) -> str:
+    width = max((len(r.id) for r in summary.rows), default=2)
+    lines = [f"{'id':<{width}}  matdiff  textbook  ratio  matdiff text"]
+    for r in summary.rows:
+        lines.append(f"{r.id:<{width}}  {r.matdiff_ops:>7}  {r.textbook_ops:>8}  "
+                     f"{r.ratio:>5.2f}  {r.text}")
+    lines.append("")
+    lines.append(summary.line)
+    lines.append(f"geometric mean of the ratios: {summary.geometric_mean:.3f}")
+    lines.append(f"median time per derivative (parse, differentiate, simplify): "
+                 f"{summary.median_ms:.2f} ms")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> Summary:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    args = parser.parse_args(argv)
+    summary = run(args.corpus)
+    if args.json:
+        print(json.dumps({"rows": [asdict(r) for r in summary.rows],
+                          "no_longer": summary.no_longer, "total": summary.total,
+                          "geometric_mean": summary.geometric_mean,
+                          "median_ms": summary.median_ms}, indent=2))
+    else:
+        print(render(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,71 @@
+"""The textbook-length benchmark (benchmarks/textbook_length.py): its operation count on
+hand-counted expressions, and that it measures every textbook case of the corpus.
+Nothing here is timed."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tomllib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from matdiff.parse import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load() -> ModuleType:
+    path = ROOT / "benchmarks" / "textbook_length.py"
+    spec = importlib.util.spec_from_file_location("textbook_length", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look the module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+tl = _load()
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    # + (1); three products in each chain (6); three transposes (3)
+    ("A'*C'*X*B' + C*A*X*B", 10),
+    # unary minus (1), three products (3), three transposes (3), two inv (2)
+    ("-inv(X)'*a*b'*inv(X)'", 9),
+    # a subtraction is one operation, like a sum; so is a negated term after the first
+    ("A - B", 1),
+    ("A - 2*B", 2),
+    ("-A + B", 2),
+    # a division: / and norm2 (the ^-1 of the divisor is the /)
+    ("x/norm2(x)", 2),
+    # x^-1 alone is a power; s + x broadcasts s for free
+    ("a^-1", 1),
+    ("a + x", 1),
+    # elementwise: ./ (1), .* (1), exp (1), +(1)
+    ("exp(x) ./ (x .* y + 1)", 4),
+])
+def test_count_ops_by_hand(text: str, count: int) -> None:
+    declare = ["a: scalar", "x: vector(n)", "y: vector(n)"]
+    assert tl.count_ops(parse(text, declare).expr) == count
+
+
+def test_count_ops_of_a_leaf_is_zero() -> None:
+    assert tl.count_ops(parse("X").expr) == 0
+    assert tl.count_ops(parse("2").expr) == 0
+
+
+def test_run_measures_every_textbook_case() -> None:
+    with (ROOT / "tests" / "corpus" / "cookbook.toml").open("rb") as f:
+        cases = tomllib.load(f)["case"]
+    expected = sum("textbook" in c for c in cases)
+    summary = tl.run()
+    assert summary.total == expected == len(summary.rows)
+    assert 0 <= summary.no_longer <= summary.total
+    assert summary.line == f"no longer than textbook: {summary.no_longer}/{expected}"
+    ratios = [r.ratio for r in summary.rows]
+    assert ratios == sorted(ratios, reverse=True)  # worst first
+    assert all(r.ratio == tl.ratio(r.matdiff_ops, r.textbook_ops) for r in summary.rows)
+    assert min(ratios) <= summary.geometric_mean <= max(ratios)
