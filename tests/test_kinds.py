@@ -232,3 +232,20 @@ def test_hessian_of_matrix_factorisation_is_kronecker_factored() -> None:
     assert d.check(points=1).ok
     t = matdiff.derivative("tr(X'*A*X)", ["X", "X"])
     assert t.kronecker_text is not None and t.kronecker_text.endswith("= eye ⊗ (A + A')")
+
+
+REGRESSIONS: list[tuple[str, list[str]]] = [
+    # found by tests/test_properties.py: a dropped all-ones factor lost a factor n
+    ("tr(a*matrix(1))*y", ["a"]), ("z + tr(Y + b)", ["b"]), ("sum(a - X)*y", ["a"]),
+    ("(P + 2)*(c - y)", ["c"]), ("-A*(x + c)", ["c"]),
+    # a vector and a repeated-index matrix were merged as a Hadamard product
+    ("diag((x*x') .* A)", ["x"]), ("sin(diag(A.*Y))", ["A"]), ("diag(diag(x .* x))", ["x"]),
+    ("det(diag(exp(x)))", ["x", "x"]), ("diag(diag(x)) .* x", ["x", "x"]),
+]
+
+
+@pytest.mark.parametrize(("expr", "wrt"), REGRESSIONS, ids=[r[0] for r in REGRESSIONS])
+def test_regressions_found_by_the_property_test(expr: str, wrt: list[str]) -> None:
+    d = matdiff.derivative(expr, wrt, declare=["z: vector(m)", "P: matrix(m,n)"])
+    check = d.check(points=2)
+    assert check.ok, f"{d.text}: {check}"

@@ -1,70 +1,42 @@
 """Random well-typed expressions (hypothesis) never give a wrong derivative, and their
-text form reads back as the same expression."""
+text form reads back as the same expression.
+
+The expressions come from the shared generator, ``tests/expression_strategies.py``
+(scalar expressions over the whole op table, one variable to differentiate by);
+``test_properties.py`` runs the same generator at every kind and order.  Derandomized,
+so that a run is reproducible; the ``long`` profile of ``test_properties.py`` explores.
+"""
 
 from __future__ import annotations
 
+from expression_strategies import SCALAR, Case, cases
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import matdiff
 from matdiff.parse import parse
+from matdiff.printing import to_text
 from matdiff.simplify import simplify
 
-DECLARE = ["a: scalar", "b: scalar", "x: vector(n)", "y: vector(n)",
-           "A: matrix(n,n)", "B: matrix(n,n)", "X: matrix(n,n)"]
-LEAVES = {"s": ["a", "b", "2", "0.5"], "v": ["x", "y"], "m": ["A", "B", "X"]}
+SCALAR_CASES = cases(order=1, kinds=(SCALAR,))
 
 
-def _build(draw: st.DrawFn, kind: str, depth: int) -> str:
-    if depth <= 0 or draw(st.integers(0, 3)) == 0:
-        return draw(st.sampled_from(LEAVES[kind]))
-
-    def sub(k: str) -> str:
-        return _build(draw, k, depth - 1)
-
-    options = {
-        "s": [lambda: f"({sub('s')} + {sub('s')})", lambda: f"({sub('s')}*{sub('s')})",
-              lambda: f"({sub('v')}'*{sub('v')})", lambda: f"({sub('v')}'*{sub('m')}*{sub('v')})",
-              lambda: f"tr({sub('m')})", lambda: f"sum({sub('v')})",
-              lambda: f"sin({sub('s')})", lambda: f"tanh({sub('s')})",
-              lambda: f"norm2({sub('v')})^2", lambda: f"sum({sub('m')}.*{sub('m')})",
-              lambda: f"log(1 + {sub('s')}^2)", lambda: f"({sub('s')} - {sub('s')})"],
-        "v": [lambda: f"({sub('m')}*{sub('v')})", lambda: f"({sub('v')} + {sub('v')})",
-              lambda: f"({sub('s')}*{sub('v')})", lambda: f"({sub('v')}.*{sub('v')})",
-              lambda: f"tanh({sub('v')})", lambda: f"diag({sub('m')})",
-              lambda: f"({sub('m')}'*{sub('v')})", lambda: f"sin({sub('v')})"],
-        "m": [lambda: f"({sub('m')}*{sub('m')})", lambda: f"{sub('m')}'",
-              lambda: f"({sub('m')} - {sub('m')})", lambda: f"({sub('s')}*{sub('m')})",
-              lambda: f"({sub('v')}*{sub('v')}')", lambda: f"({sub('m')}.*{sub('m')})",
-              lambda: f"diag({sub('v')})", lambda: f"inv(3*eye + {sub('m')}*{sub('m')}')"],
-    }[kind]
-    return draw(st.sampled_from(options))()
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(SCALAR_CASES)
+def test_random_gradient_matches_finite_differences(case: Case) -> None:
+    d = matdiff.derivative(case.expr, list(case.wrt), declare=list(case.declare))
+    check = d.check(seed=case.seed, points=2, tolerance=1e-5)
+    assert check.ok, f"{case}\n  gives {d.text}: {check}"
 
 
-@st.composite
-def scalar_expressions(draw: st.DrawFn) -> tuple[str, str]:
-    expr = _build(draw, "s", 3)
-    names = [v for v in ("a", "b", "x", "y", "A", "B", "X") if v in parse(expr, DECLARE).variables]
-    wrt = draw(st.sampled_from(names)) if names else "x"
-    return expr, wrt
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scalar_expressions())
-def test_random_gradient_matches_finite_differences(case: tuple[str, str]) -> None:
-    expr, wrt = case
-    d = matdiff.derivative(expr, wrt, declare=DECLARE)
-    check = d.check(points=2, tolerance=1e-5)
-    assert check.ok, f"d({expr})/d{wrt} = {d.text}: {check}"
-
-
-@settings(max_examples=60, deadline=None)
-@given(scalar_expressions())
-def test_random_text_round_trips(case: tuple[str, str]) -> None:
-    expr, wrt = case
-    d = matdiff.derivative(expr, wrt, declare=DECLARE)
-    again = parse(d.text, DECLARE, shape=d.result.shape).expr
-    assert simplify(again) is d.result, f"{d.text} reads back differently"
-    original = parse(expr, DECLARE).expr
-    from matdiff.printing import to_text
-    assert simplify(parse(to_text(original), DECLARE).expr) is simplify(original)
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(SCALAR_CASES)
+def test_random_text_round_trips(case: Case) -> None:
+    declare = list(case.declare)
+    d = matdiff.derivative(case.expr, list(case.wrt), declare=declare)
+    assert d.result is not None, f"{case}: a gradient without matrix form: {d.text}"
+    again = parse(d.text, declare, shape=d.result.shape).expr
+    assert simplify(again) is d.result, f"{case}\n  {d.text} reads back differently"
+    original = parse(case.expr, declare).expr
+    assert simplify(parse(to_text(original), declare).expr) is simplify(original), (
+        f"{case}\n  the expression's own text {to_text(original)} reads back differently")

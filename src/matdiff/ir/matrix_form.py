@@ -12,7 +12,9 @@ reduces the term's factor graph with five rewrites until only the output is left
 3. two factors over the same indices are a Hadamard product: ``F[a,b] G[a,b] = (F.*G)[a,b]``;
 4. a factor over one index twice is its diagonal: ``F[a, a] = diag(F)[a]``;
 5. a vector on an index shared three or more ways becomes a diagonal matrix:
-   ``u[a] F[a, b] G[a, c] = diag(u)[a, a'] F[a', b] G[a, c]`` (then rule 1 applies).
+   ``u[a] F[a, b] G[a, c] = diag(u)[a, a'] F[a', b] G[a, c]`` (then rule 1 applies);
+6. an index summed in one factor only is a sum: ``F[a, p] = (F*vector(1))[a]``,
+   ``F[p, q] = sum(F)``.
 
 What remains must be the output: one matrix, one vector, an outer product ``u*v'`` of
 two vectors, or a scalar; anything else (a genuine 3-way contraction) has no matrix form
@@ -105,10 +107,23 @@ def _step(items: list[_Item], scalars: list[Node], out: tuple[Index, ...],
         items[k1] = merged
         del items[k2]
         return True
+    for k, it in enumerate(items):  # rule 6: an index summed in one factor only
+        alone = [i for i in it.indices if counts[i] == 1 and i not in out]
+        if not alone:
+            continue
+        if len(alone) == len(it.indices):
+            scalars.append(b.apply("sum", it.node))
+            del items[k]
+        else:
+            (p,) = alone
+            (keep,) = (i for i in it.indices if i is not p)
+            ones = b.fill(1, Shape(p.dim, None))
+            items[k] = _Item(b.mul(_oriented(it, keep, p), ones), (keep,))
+        return True
     for k1 in range(len(items)):  # rule 3
         for k2 in range(k1 + 1, len(items)):
             a, c = items[k1], items[k2]
-            if set(a.indices) == set(c.indices):
+            if len(a.indices) == len(c.indices) and set(a.indices) == set(c.indices):
                 items[k1] = _hadamard(a, c)
                 del items[k2]
                 return True

@@ -264,7 +264,7 @@ def _contract_deltas(t: Term, free: set[Index]) -> Term:
     return Term(coefficient, tuple(factors))
 
 
-def _fold_constants(t: Term) -> Term | None:
+def _fold_constants(t: Term, free: set[Index]) -> Term | None:
     """Fold constant factors into the coefficient; ``None`` if the term is zero."""
     coefficient = t.coefficient
     factors: list[Factor] = []
@@ -280,8 +280,11 @@ def _fold_constants(t: Term) -> Term | None:
                 return None
             coefficient *= value
             if node.op == "fill":
-                # All-ones: needed only to carry an index that nothing else carries.
-                if all(counts[i] > 1 for i in f.indices):
+                # All-ones: dropped only where each of its indices stays paired without
+                # it (in another factor and the output, or in two others) — a summed
+                # index left alone would hide a sum (Σ_p A_ip printed as A_ip).
+                if all(counts[i] - f.indices.count(i) + (i in free) >= 2
+                       for i in f.indices):
                     for i in f.indices:
                         counts[i] -= 1
                     continue
@@ -340,7 +343,7 @@ def normalize(t: Tensor, simplify: Callable[[Node], Node] | None = None) -> Tens
             raw = Term(raw.coefficient, tuple(Factor(simplify(f.node), f.indices)
                                               for f in raw.factors))
         raw = Term(raw.coefficient, tuple(_untransposed(f) for f in raw.factors))
-        x = _fold_constants(_contract_deltas(raw, free))
+        x = _fold_constants(_contract_deltas(raw, free), free)
         if x is None:
             continue
         x = _ordered(x, t.indices)
