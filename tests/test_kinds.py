@@ -249,3 +249,14 @@ def test_regressions_found_by_the_property_test(expr: str, wrt: list[str]) -> No
     d = matdiff.derivative(expr, wrt, declare=["z: vector(m)", "P: matrix(m,n)"])
     check = d.check(points=2)
     assert check.ok, f"{d.text}: {check}"
+
+
+@pytest.mark.parametrize(("expr", "wrt", "expected"), [
+    ("A + a/3", "a", "matrix(1)/3"), ("sum(x/3)", "x", "vector(1)/3"),
+    ("sum(-2*x/3)", "x", "-2*vector(1)/3"),
+])
+def test_fractional_fills_print_as_text_that_reads_back(expr: str, wrt: str,
+                                                        expected: str) -> None:
+    d = matdiff.derivative(expr, wrt)
+    assert d.text == expected
+    assert simplify(parse(d.text, None, shape=d.result.shape).expr) is d.result

@@ -123,6 +123,12 @@ def _fill(pr: _TextPrinter, node: Node, bare: bool) -> str | Printed:
     if bare:
         return c
     kind = node.shape.kind
+    v: Fraction = node.attrs[0]
+    if c.tag == "ratio":
+        # vector(c) takes a number literal: 1/3 of ones is written vector(1)/3.
+        ones = "matrix(1)" if kind == "matrix" else "vector(1)" + ("'" if kind == "row" else "")
+        lead = "" if v.numerator == 1 else "-" if v.numerator == -1 else f"{v.numerator}*"
+        return Printed(f"{lead}{ones}/{v.denominator}", MUL, "mul")
     if kind == "matrix":
         return f"matrix({c.text})"
     text = f"vector({c.text})"
