@@ -26,7 +26,7 @@ none, ``a - (b + c)``), from one table: :data:`PRECEDENCE`.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -135,6 +135,24 @@ def variable_names(node: Node, backend: str | Backend = "numpy") -> dict[str, st
 Row = Callable[["_Printer", Node], "str | Code"]
 
 
+def size_code(sizes: Mapping[Dim, str], d: Dim) -> str:
+    """The code for dimension ``d``'s size: from ``sizes``, or the integer itself."""
+    expr = sizes.get(d)
+    if expr is not None:
+        return expr
+    if isinstance(d, int):
+        return str(d)
+    raise UnsupportedError(
+        f"no size expression for dimension {show_dim(d)}: pass it in sizes, "
+        f"e.g. {{{show_dim(d)!r}: 'X.shape[0]'}}")
+
+
+def shape_code(sizes: Mapping[Dim, str], dims: Sequence[Dim]) -> str:
+    """A shape tuple's code: ``(n,)`` or ``(m, n)``."""
+    parts = [size_code(sizes, d) for d in dims]
+    return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
+
+
 class _Printer:
     def __init__(self, backend: Backend, sizes: Mapping[Dim, str], names: Mapping[str, str]):
         self.backend = backend
@@ -158,18 +176,10 @@ class _Printer:
         return f"{self.fn(key)}({', '.join(args)})"
 
     def size(self, d: Dim) -> str:
-        expr = self.sizes.get(d)
-        if expr is not None:
-            return expr
-        if isinstance(d, int):
-            return str(d)
-        raise UnsupportedError(
-            f"no size expression for dimension {show_dim(d)}: pass it in sizes, "
-            f"e.g. {{{show_dim(d)!r}: 'X.shape[0]'}}")
+        return size_code(self.sizes, d)
 
     def shape(self, s: Shape) -> str:
-        dims = [self.size(d) for d in s.dims]
-        return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+        return shape_code(self.sizes, s.dims)
 
     def combine(self, kind: ProductKind, left: Code, right: Code) -> Code:
         if kind == "matmul":

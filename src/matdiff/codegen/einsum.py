@@ -35,8 +35,8 @@ from fractions import Fraction
 from ..errors import UnsupportedError
 from ..ir.nodes import Node, make
 from ..ir.tensor import Index, Tensor, Term
-from ..shapes import Dim, show_dim
-from .array_code import float_literal, number, to_array_code
+from ..shapes import Dim
+from .array_code import float_literal, number, shape_code, size_code, to_array_code
 from .backends import Backend, get_backend
 
 __all__ = ["to_einsum_code"]
@@ -94,19 +94,10 @@ class _Lowering:
         return to_array_code(node, self.sizes, self.be)
 
     def size(self, d: Dim) -> str:
-        expr = self.sizes.get(d)
-        if expr is not None:
-            return expr
-        if isinstance(d, int):
-            return str(d)
-        raise UnsupportedError(
-            f"no size expression for dimension {show_dim(d)}: pass it in sizes, "
-            f"e.g. {{{show_dim(d)!r}: 'X.shape[0]'}}")
+        return size_code(self.sizes, d)
 
     def ones(self, dims: Sequence[Dim]) -> str:
-        sizes = [self.size(d) for d in dims]
-        shape = f"({sizes[0]},)" if len(sizes) == 1 else f"({', '.join(sizes)})"
-        return f"{self.be.fn('ones')}({shape})"
+        return f"{self.be.fn('ones')}({shape_code(self.sizes, dims)})"
 
     def factor(self, node: Node, indices: tuple[Index, ...], scalars: list[str],
                operands: list[_Operand]) -> Fraction:
