@@ -1,30 +1,21 @@
-"""Command line: ``matdiff diff EXPR --wrt X [--declare DECL]... [--format F] [--check]``.
-
-Bad input prints the error with a caret to stderr and exits with status 2; no traceback
-ever reaches the user (an unexpected failure is reported as an internal error, status 3).
-"""
+"""``matdiff diff EXPR --wrt X [--declare DECL]... [--format F] [--check]``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 
-from . import api
-from .errors import MatdiffError
+from .. import api
 
+NAME = "diff"
 FORMATS = ("text", "latex", "numpy", "json")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="matdiff",
-        description="Matrix calculus: derivatives of matrix expressions, as a textbook "
-                    "prints them.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``diff`` subcommand's parser."""
     d = sub.add_parser(
-        "diff", help="differentiate an expression",
+        NAME, help="differentiate an expression",
         description="Differentiate a matrix expression (scalar, vector or matrix valued) by "
                     "a scalar, vector or matrix variable, to any order. Default types by "
                     "name: a-g scalars, h-z vectors, A-Z matrices; --declare overrides. "
@@ -52,10 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=FORMATS, default="text", help="output format")
     d.add_argument("--check", action="store_true",
                    help="also compare with finite differences on random inputs")
-    return p
 
 
-def _diff(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Print the derivative in the chosen format (and the numeric check with --check)."""
     result = api.derivative(args.expr, args.wrt, declare=args.declare, layout=args.layout,
                             symmetric_gradient=args.symmetric_gradient, order=args.order)
     check = result.check() if args.check else None
@@ -75,26 +66,3 @@ def _diff(args: argparse.Namespace) -> int:
         if args.format == "text":
             print(f"({result.describe()})", file=sys.stderr)
     return 0 if check is None or check.ok else 1
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    try:
-        return _diff(args)
-    except MatdiffError as e:
-        print(e.render(), file=sys.stderr)
-        return 2
-    except RecursionError:
-        print("error: the expression is too deeply nested", file=sys.stderr)
-        return 2
-    except Exception as e:  # the promise: no traceback reaches the user
-        print(f"internal error (please report it): {type(e).__name__}: {e}", file=sys.stderr)
-        return 3
-
-
-if __name__ == "__main__":
-    sys.exit(main())
