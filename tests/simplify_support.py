@@ -14,7 +14,7 @@ import numpy as np
 from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node
 from matdiff.ir import build as b
 from matdiff.shapes import SCALAR, Shape, matrix, row, vector
-from matdiff.simplify import Rewrite, simplify
+from matdiff.simplify import Rewrite, present, simplify
 
 T = b.transpose
 F = b.apply
@@ -48,7 +48,7 @@ def same(got: Node, want: Node) -> None:
 
 def fired(e: Node, **kw: int) -> tuple[Node, list[str]]:
     rec: list[Rewrite] = []
-    out = simplify(e, record=rec, **kw)
+    out = present(simplify(e, record=rec, **kw), record=rec)
     return out, [r.rule for r in rec]
 
 

@@ -18,7 +18,7 @@ from matdiff.ir.nodes import Node
 from matdiff.ir.ops import OPS
 from matdiff.parse import parse
 from matdiff.printing import to_text
-from matdiff.simplify import simplify
+from matdiff.simplify import present, simplify
 from matdiff.testing import choose_sizes, sample_point
 
 S = {"S": "matrix(n,n) spd"}
@@ -184,7 +184,7 @@ def test_gradient_of_a_constant_is_zero() -> None:
 @pytest.mark.parametrize(("expr", "wrt", "declare"), CORPUS, ids=IDS)
 def test_text_round_trips(expr: str, wrt: str, declare: dict[str, str]) -> None:
     d = matdiff.derivative(expr, wrt, declare=declare)
-    again = simplify(parse(d.text, declare, shape=d.result_shape).expr)
+    again = present(simplify(parse(d.text, declare, shape=d.result_shape).expr))
     if _free_dims(d.result):
         # sum(vector(1)) is the size n: no text of the language carries which n, so the
         # reparsed node has a fresh dimension there; it must still print the same.

@@ -28,7 +28,7 @@ from simplify_support import (
 from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node, make
 from matdiff.ir import build as b
 from matdiff.shapes import SCALAR, matrix, vector
-from matdiff.simplify import RULES, Rewrite, Rule, Simplifier, simplify
+from matdiff.simplify import PRESENTATION_RULES, RULES, Rewrite, Rule, Simplifier, simplify
 from matdiff.simplify.numeric import exact_power, iroot
 from matdiff.simplify.patterns import PatternSyntaxError, is_symmetric, parse_pattern
 from matdiff.simplify.rule import pattern_rule
@@ -223,16 +223,16 @@ def test_inverses_cancel_and_common_factors_leave_sums() -> None:
 # --- the rule table -------------------------------------------------------------------
 
 def test_rule_rows_are_complete_and_unique() -> None:
-    names = [r.name for r in RULES]
+    names = [r.name for r in (*RULES, *PRESENTATION_RULES)]
     assert len(names) == len(set(names))
-    for r in RULES:
+    for r in (*RULES, *PRESENTATION_RULES):
         assert isinstance(r, Rule)
         assert r.name.strip() and r.identity.strip() and r.source.strip() and r.how
         assert (r.pattern is None) != (r.procedure is None)
 
 
 def test_every_rule_has_an_example() -> None:
-    assert set(EXAMPLES) == {r.name for r in RULES}
+    assert set(EXAMPLES) == {r.name for r in (*RULES, *PRESENTATION_RULES)}
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

@@ -63,7 +63,7 @@ from .printing import (
     to_text,
 )
 from .shapes import Dim, Shape
-from .simplify import Rewrite, simplify
+from .simplify import Rewrite, present, simplify
 
 Layout = Literal["mixed", "numerator", "denominator"]
 SymmetricGradient = Literal["symmetrized", "cookbook"]
@@ -211,7 +211,9 @@ class Derivative:
             return None
         rows, cols = _matrix_slots(t, self.options.layout, self._groups, self.function)
         node = to_matrix(t, rows, cols)
-        return None if node is None else simplify(node, record=self.rewrites)
+        if node is None:
+            return None
+        return present(simplify(node, record=self.rewrites), record=self.rewrites)
 
     @cached_property
     def kronecker(self) -> KroneckerForm | None:
@@ -238,8 +240,9 @@ class Derivative:
         form = kronecker_form(mixed, f_slots, v_slots)
         if form is None:
             return None
-        return KroneckerForm(tuple(KroneckerTerm(k.coefficient, simplify(k.left),
-                                                 simplify(k.right)) for k in form.terms))
+        return KroneckerForm(tuple(
+            KroneckerTerm(k.coefficient, present(simplify(k.left)), present(simplify(k.right)))
+            for k in form.terms))
 
     @cached_property
     def _header(self) -> IndexHeader:

@@ -2,11 +2,13 @@
 
 ``simplify(expr, record=..., budget=...)`` returns an equal-valued canonical expression;
 ``record`` receives one :class:`Rewrite` per rule application, in order, for step-by-step
-derivations.  See :mod:`.rules` for the table, :mod:`.patterns` for the pattern language.
+derivations.  ``present(expr)`` is the last pass, the canonical form as a textbook prints it
+(:data:`PRESENTATION_RULES`).  See :mod:`.rules` for the table, :mod:`.patterns` for the pattern language.
 """
 
-from .engine import Simplifier, simplify
+from .engine import Simplifier, present, simplify
 from .rule import Rewrite, Rule
-from .rules import RULES
+from .rules import PRESENTATION_RULES, RULES
 
-__all__ = ["RULES", "Rewrite", "Rule", "Simplifier", "simplify"]
+__all__ = ["PRESENTATION_RULES", "RULES", "Rewrite", "Rule", "Simplifier", "present",
+           "simplify"]

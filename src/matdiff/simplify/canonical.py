@@ -438,21 +438,42 @@ def mul_sign_abs(node: Node) -> Node | None:
 
 
 def add_common_scalar(node: Node) -> Node | None:
-    """``s*A + s*B = s*(A + B)`` for a non-numeric scalar factor ``s`` of every term
-    (``det(X)*(2*inv(X) - diag(diag(inv(X))))``, Matrix Cookbook eq. 140's form): one
-    product instead of one per term."""
+    """``s*A + s*B + C = s*(A + B) + C`` for a non-numeric scalar factor ``s`` of two or
+    more terms (``det(X)*(2*inv(X) - diag(diag(inv(X))))``, Matrix Cookbook eq. 140's
+    form): one product instead of one per term.  The factor shared by the most terms is
+    taken (the larger on a tie)."""
     def scalars(t: Node) -> list[Node]:
         if t.op != "mul":
             return []
         return [f for f in t.args if f.shape.is_scalar and not _is_number(f)]
 
-    first = scalars(node.args[0])
-    common = next((s for s in first if all(s in scalars(t) for t in node.args[1:])), None)
-    if common is None:
-        return None
-    rest: list[Node] = []
+    counts: dict[Node, int] = {}
     for t in node.args:
+        for f in set(scalars(t)):
+            counts[f] = counts.get(f, 0) + 1
+    if not counts:
+        return None
+    common = max(counts, key=lambda f: (counts[f], f.size))
+    if counts[common] < 2:
+        return None
+    grouped: list[Node] = []
+    others: list[Node] = []
+    for t in node.args:
+        if common not in scalars(t):
+            others.append(t)
+            continue
         factors = list(t.args)
         factors.remove(common)
-        rest.append(b.mul(*factors))
-    return b.mul(common, b.add(*rest))
+        grouped.append(b.mul(*factors))
+    return b.add(b.mul(common, b.add(*grouped)), *others)
+
+
+def mul_negated_sum(node: Node) -> Node | None:
+    """``A*(-B - C)*D = -A*(B + C)*D``: a factor of a chain whose terms are all negative
+    gives its sign to the chain's coefficient (``-A - B`` alone stays as it is)."""
+    for k, f in enumerate(node.args):
+        if f.op == "add" and not f.shape.is_scalar and all(_negative(t) for t in f.args):
+            flipped = b.add(*(b.mul(b.const(-c), r) for c, r in map(_split_coefficient,
+                                                                   f.args)))
+            return b.mul(b.const(-1), *node.args[:k], flipped, *node.args[k + 1:])
+    return None

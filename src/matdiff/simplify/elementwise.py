@@ -168,3 +168,54 @@ def hadamard_sign_abs(node: Node) -> Node | None:
             del args[j]
             return b.hadamard(*args)
     return None
+
+
+def ediv_logistic(node: Node) -> Node | None:
+    """``(A .* exp(u)) ./ (exp(u) + c) = A ./ (1 + c*exp(-u))`` (numerator and denominator
+    divided by ``exp(u)``): the logistic function as textbooks write it,
+    ``exp(z) ./ (1 + exp(z)) = 1 ./ (1 + exp(-z))``; one ``exp`` instead of two."""
+    num, den = node.args
+    if den.op != "add" or len(den.args) != 2:
+        return None
+    terms = list(den.args)
+    for k, e in enumerate(terms):
+        c = numeric_value(terms[1 - k])
+        if e.op != "exp" or c is None or c == 0:
+            continue
+        factors = list(num.args) if num.op == "hadamard" else [num]
+        if e not in factors:
+            continue
+        factors.remove(e)
+        rest = b.hadamard(*factors) if factors else b.fill(1, node.shape)
+        flipped = b.apply("exp", b.neg(e.args[0]))
+        return b.ediv(rest, b.add(b.fill(1, node.shape), b.mul(b.const(c), flipped)))
+    return None
+
+
+def _negated(u: Node) -> Node | None:
+    """``v`` for ``u = -v`` (a product with a negative number in front), else ``None``."""
+    if u.op == "mul" and u.args[0].op == "const" and u.args[0].attrs[0] < 0:
+        return b.mul(b.const(-u.args[0].attrs[0]), *u.args[1:])
+    return None
+
+
+def ediv_logistic_square(node: Node) -> Node | None:
+    """``(A .* exp(-v)) ./ (exp(-v) + c).^2 = (A .* exp(v)) ./ (1 + c*exp(v)).^2``
+    (numerator and denominator times ``exp(2v)``): the logistic derivative
+    ``s .* (1 - s)`` written with ``exp(v)``, not ``exp(-v)``."""
+    num, den = node.args
+    if den.op != "power" or numeric_value(den.args[1]) != 2 or den.args[0].op != "add":
+        return None
+    base = den.args[0]
+    if len(base.args) != 2:
+        return None
+    for k, e in enumerate(base.args):
+        c = numeric_value(base.args[1 - k])
+        v = _negated(e.args[0]) if e.op == "exp" else None
+        factors = list(num.args) if num.op == "hadamard" else [num]
+        if v is None or c is None or e not in factors:
+            continue
+        factors[factors.index(e)] = b.apply("exp", v)
+        flipped = b.add(b.fill(1, base.shape), b.mul(b.const(c), b.apply("exp", v)))
+        return b.ediv(b.hadamard(*factors), b.power(flipped, den.args[1]))
+    return None

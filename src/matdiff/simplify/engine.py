@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from ..ir import Node, make
 from ..ir import build as b
 from .rule import Rewrite, Rule
-from .rules import RULES
+from .rules import PRESENTATION_RULES, RULES
 
 
 def _rebuild(node: Node, args: list[Node]) -> Node:
@@ -111,6 +111,7 @@ class Simplifier:
 
 
 DEFAULT = Simplifier(RULES)
+PRESENTATION = Simplifier(PRESENTATION_RULES)
 
 
 def simplify(expr: Node, *, record: list[Rewrite] | None = None,
@@ -123,3 +124,9 @@ def simplify(expr: Node, *, record: list[Rewrite] | None = None,
     expression reached by then is returned.
     """
     return DEFAULT.simplify(expr, record=record, budget=budget)
+
+
+def present(expr: Node, *, record: list[Rewrite] | None = None) -> Node:
+    """``expr`` (in canonical form) as a textbook prints it: the presentation rules of
+    :data:`~matdiff.simplify.rules.PRESENTATION_RULES`, which only shorten."""
+    return PRESENTATION.simplify(expr, record=record)

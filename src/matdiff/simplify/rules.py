@@ -16,6 +16,7 @@ from ..ir import ELEMENTWISE_FUNCTIONS
 from . import canonical as c
 from . import elementwise as e
 from . import inverses as i
+from . import presentation as p
 from . import structural as s
 from .numeric import EXACT_FUNCTIONS
 from .rule import Rule, pattern_rule, procedure_rule
@@ -76,6 +77,9 @@ _REDUCTIONS: list[Rule] = [
                  "tr(s) = s for a scalar (1x1) s", ALGEBRA),
     pattern_rule("trace-transpose", "tr(T(X)) -> tr(X)", "tr(A') = tr(A)",
                  "seed 000, trace property 1; Matrix Cookbook (eq. 13)"),
+    procedure_rule("trace-orient", "tr", s.trace_orient,
+                   "tr(A'*B'*C) = tr(C'*B*A): the fewer transposed factors",
+                   "seed 000, trace property 1"),
     procedure_rule("trace-scalars-out", "tr", s.scalars_out("tr"), "tr(c*A) = c*tr(A)",
                    "seed 000, trace property 4"),
     pattern_rule("trace-zero", "tr(0) -> 0", "tr(0) = 0", ALGEBRA),
@@ -127,6 +131,8 @@ _MUL: list[Rule] = [
                    "inv(A*X*B) = inv(B)*inv(X)*inv(A) for square A, X, B, used when the "
                    "pieces cancel (A'*inv(A*X*B)'*B' = inv(X)')",
                    "Matrix Cookbook (eq. 1, 51)"),
+    procedure_rule("mul-negated-sum", "mul", c.mul_negated_sum,
+                   "A*(-B - C)*D = -A*(B + C)*D", ALGEBRA),
     procedure_rule("mul-sign-abs", "mul", c.mul_sign_abs, "sign(s)*s = abs(s) for a scalar s",
                    ALGEBRA),
     procedure_rule("mul-scalars-first", "mul", c.mul_scalars_first,
@@ -161,7 +167,8 @@ _ADD: list[Rule] = [
     procedure_rule("add-common-coefficient", "add", c.add_common_coefficient,
                    "c*A + c*B = c*(A + B), c*A - c*B = c*(A - B) for a number c", ALGEBRA),
     procedure_rule("add-common-scalar", "add", c.add_common_scalar,
-                   "s*A + s*B = s*(A + B) for a scalar s common to every term", ALGEBRA),
+                   "s*A + s*B + C = s*(A + B) + C for a scalar s of two or more terms",
+                   ALGEBRA),
     procedure_rule("add-trace", "add", s.add_trace,
                    "s*tr(U) + t*tr(V) = tr(s*U + t*V)",
                    "seed 000, trace properties 3-4 (linearity)"),
@@ -193,6 +200,13 @@ _ELEMENTWISE: list[Rule] = [
     procedure_rule("ediv-scalars-out", "ediv", e.ediv_scalars_out,
                    "(s*A) ./ B = s*(A ./ B); A ./ (s*B) = s^-1*(A ./ B); "
                    "matrix(c) ./ B = c*(1 ./ B)", ALGEBRA),
+    procedure_rule("ediv-logistic", "ediv", e.ediv_logistic,
+                   "(A .* exp(u)) ./ (exp(u) + c) = A ./ (1 + c*exp(-u)) "
+                   "(exp(z) ./ (1 + exp(z)) = 1 ./ (1 + exp(-z)))",
+                   "algebra: numerator and denominator divided by exp(u)"),
+    procedure_rule("ediv-logistic-square", "ediv", e.ediv_logistic_square,
+                   "(A .* exp(-v)) ./ (exp(-v) + c).^2 = (A .* exp(v)) ./ (1 + c*exp(v)).^2",
+                   "algebra: numerator and denominator times exp(2*v)"),
     procedure_rule("ediv-of-ediv", "ediv", e.ediv_of_ediv,
                    "(A ./ B) ./ C = A ./ (B .* C); A ./ (B ./ C) = (A .* C) ./ B", ALGEBRA),
 ]
@@ -234,3 +248,18 @@ RULES: tuple[Rule, ...] = (
 """All rules; rows of one op are tried in this order."""
 
 assert len({r.name for r in RULES}) == len(RULES), "duplicate rule name"
+
+
+PRESENTATION_RULES: tuple[Rule, ...] = (
+    procedure_rule("present-transpose-of-product", "mul", p.transpose_out_of_product,
+                   "s*A'*B'*C' = s*(C*B*A)' (three or more transposed factors)",
+                   "Matrix Cookbook (eq. 5); the form of eq. 61, 63"),
+    procedure_rule("present-transpose-of-sum", "add", p.transpose_out_of_sum,
+                   "A'*B' + C' = (B*A + C)' when two or more transposes go",
+                   "Matrix Cookbook (eq. 4); the form of eq. 107, 122"),
+)
+"""The last pass (:func:`~matdiff.simplify.engine.present`): the canonical form as a
+textbook prints it.  Run after ``RULES``, never mixed with them (they undo
+``transpose-product``)."""
+
+assert not {r.name for r in RULES} & {r.name for r in PRESENTATION_RULES}

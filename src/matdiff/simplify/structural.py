@@ -260,3 +260,21 @@ def add_of_rows(node: Node) -> Node | None:
     if any(c is None for c in columns):
         return None
     return b.transpose(b.add(*(c for c in columns if c is not None)))
+
+
+def trace_orient(node: Node) -> Node | None:
+    """``tr(A'*B'*C) = tr(C'*B*A)``: a trace of a product is written with the fewer
+    transposed factors (seed 000, trace property 1: ``tr(M') = tr(M)``)."""
+    x = node.args[0]
+    if x.op != "mul":
+        return None
+    chain = [f for f in x.args if not f.shape.is_scalar]
+    transposed = sum(1 for f in chain if f.op == "transpose")
+    if 2 * transposed <= len(chain):
+        return None
+    scalars = [f for f in x.args if f.shape.is_scalar]
+    return b.apply("tr", b.mul(*scalars, *(_toggle(f) for f in reversed(chain))))
+
+
+def _toggle(f: Node) -> Node:
+    return f.args[0] if f.op == "transpose" else b.transpose(f)

@@ -1,0 +1,74 @@
+"""Presentation rules: the last pass, turning the canonical form into the form a textbook
+prints.  They run after the canonical rules (``simplify``), never mixed with them: the
+canonical form pushes transposes to the leaves (``(A*B)' = B'*A'``) so like terms meet,
+while The Matrix Cookbook writes a product or sum whose factors are all transposed with one
+transpose outside — ``-(inv(X)*B*A*inv(X))'`` (eq. 63), ``(X*B + B*X)'`` (eq. 107) — which is
+shorter.  A rule here fires only when the result has at least two operations fewer, so a
+two-factor ``A'*B'`` (eq. 102) and a mixed ``A'*C'*X*B'`` stay as the book prints them.
+"""
+
+from __future__ import annotations
+
+from ..ir import Node
+from ..ir import build as b
+
+_MIN_SAVING = 2
+
+
+def _untransposed(f: Node) -> Node | None:
+    """``F`` for a factor ``F'`` (``X'^k`` counts as ``(X^k)'``), else ``None``."""
+    if f.op == "transpose":
+        return f.args[0]
+    if f.op == "matpow" and f.args[0].op == "transpose":
+        return b.matpow(f.args[0].args[0], f.attrs[0])
+    return None
+
+
+def _untransposed_chain(t: Node) -> tuple[list[Node], list[Node]] | None:
+    """``t = s*F1'*...*Fk'`` as (scalars, [Fk, ..., F1]) when every non-scalar factor is
+    transposed (a single transposed factor included); ``None`` otherwise."""
+    factors = t.args if t.op == "mul" else (t,)
+    scalars = [f for f in factors if f.shape.is_scalar]
+    chain = [_untransposed(f) for f in reversed(factors) if not f.shape.is_scalar]
+    if not chain or any(f is None for f in chain):
+        return None
+    return scalars, [f for f in chain if f is not None]
+
+
+def transpose_out_of_product(node: Node) -> Node | None:
+    """``s*A'*B'*C' = s*(C*B*A)'`` when every factor is transposed and there are at
+    least three (Matrix Cookbook eq. 5, read right to left; the form of eq. 61, 63)."""
+    split = _untransposed_chain(node)
+    if split is None or len(split[1]) < 1 + _MIN_SAVING:
+        return None
+    scalars, chain = split
+    return b.mul(*scalars, b.transpose(b.mul(*chain)))
+
+
+def _transposes(t: Node) -> int:
+    """Transposes in the tree of ``t`` (a shared subtree counts once per occurrence)."""
+    counts: dict[Node, int] = {}
+    for n in t.walk():  # children first
+        counts[n] = (n.op == "transpose") + sum(counts[a] for a in n.args)
+    return counts[t]
+
+
+def transpose_out_of_sum(node: Node) -> Node | None:
+    """``A'*B' + s*C' = (B*A + s*C)'`` when every term is (a scalar times) a transposed
+    product or a product of transposed factors, and at least two transposes go (Matrix
+    Cookbook eq. 4, read right to left; the form of eq. 107, 122)."""
+    inner: list[Node] = []
+    for t in node.args:
+        scalars = [f for f in (t.args if t.op == "mul" else (t,)) if f.shape.is_scalar]
+        rest = [f for f in (t.args if t.op == "mul" else (t,)) if not f.shape.is_scalar]
+        if len(rest) == 1 and rest[0].op == "transpose" and rest[0].args[0].op == "mul":
+            inner.append(b.mul(*scalars, rest[0].args[0]))
+            continue
+        split = _untransposed_chain(t)
+        if split is None:
+            return None
+        inner.append(b.mul(*split[0], *split[1]))
+    result = b.transpose(b.add(*inner))
+    if _transposes(node) - _transposes(result) < _MIN_SAVING:
+        return None
+    return result
