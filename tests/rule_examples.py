@@ -91,6 +91,7 @@ EXAMPLES: dict[str, Node] = {
     "add-common-scalar": b.add(b.mul(F("det", S), A), b.mul(b.const(2), F("det", S), B)),
     "trace-orient": F("tr", b.mul(T(A), T(B), P_POS)),
     "mul-negated-sum": b.mul(A, b.add(b.neg(B), b.mul(b.const(-2), _sv, P_POS)), A),
+    "ediv-cancel": b.ediv(b.hadamard(A, P_POS, P_POS), b.hadamard(P_POS, B)),
     "ediv-logistic": b.ediv(b.hadamard(_u, F("exp", _v)),
                             b.add(F("exp", _v), b.fill(1, vector(n)))),
     "ediv-logistic-square": b.ediv(

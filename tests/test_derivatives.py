@@ -184,13 +184,13 @@ def test_gradient_of_a_constant_is_zero() -> None:
 @pytest.mark.parametrize(("expr", "wrt", "declare"), CORPUS, ids=IDS)
 def test_text_round_trips(expr: str, wrt: str, declare: dict[str, str]) -> None:
     d = matdiff.derivative(expr, wrt, declare=declare)
-    again = present(simplify(parse(d.text, declare, shape=d.result_shape).expr))
+    again = present(simplify(parse(d.inline_text, declare, shape=d.result_shape).expr))
     if _free_dims(d.result):
         # sum(vector(1)) is the size n: no text of the language carries which n, so the
         # reparsed node has a fresh dimension there; it must still print the same.
-        assert to_text(again) == d.text
+        assert to_text(again) == d.inline_text
     else:
-        assert again is d.result, f"{d.text} reads back as {to_text(again)}"
+        assert again is d.result, f"{d.inline_text} reads back as {to_text(again)}"
     function = parse(expr, declare).expr
     assert simplify(parse(to_text(function), declare).expr) is simplify(function)
 

@@ -169,7 +169,7 @@ def _round_trip(case: Case, tally: Tally) -> None:
     ``.evaluate(env)`` at a random point."""
     try:
         d = matdiff.derivative(case.expr, list(case.wrt), declare=list(case.declare))
-        text = d.text
+        text = d.inline_text
     except MatdiffError as err:
         tally.refuse(case, err)
         return

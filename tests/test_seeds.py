@@ -38,7 +38,7 @@ def test_seed_identity(expr: str, wrt: str, declare: dict[str, str], forms: set[
     check = d.check()
     assert check.ok, f"{d.text}: {check}"
     # the printed form reads back as the same expression
-    reparsed = parse(d.text, declare, shape=d.result.shape)
+    reparsed = parse(d.inline_text, declare, shape=d.result.shape)
     assert reparsed.expr is d.result or matdiff.api.simplify(reparsed.expr) is d.result
 
 

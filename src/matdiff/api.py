@@ -41,6 +41,7 @@ from .diff import gradient as raw_gradient
 from .errors import MatdiffError, OptionError
 from .evaluate import dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
+from .ir.cse import WhereForm, where_form
 from .ir.matrix_form import contract, kronecker_form, to_matrix
 from .ir.nodes import Node
 from .ir.tensor import (
@@ -278,13 +279,34 @@ class Derivative:
         return self.gradient
 
     @cached_property
+    def where(self) -> WhereForm | None:
+        """The matrix form with what repeats named (``X'*(P - Y)  where P = ...``);
+        ``None`` when there is no matrix form.  See :func:`matdiff.ir.cse.where_form`."""
+        return None if self.result is None else where_form(self.result, set(self.variables))
+
+    @cached_property
     def text(self) -> str:
-        """The matrix form in the input language (it parses back), else the index form."""
+        """The matrix form in the input language, with a ``where`` list naming what
+        repeats (``inline_text`` is the one expression), else the index form."""
+        if self.where is None:
+            return self.index_text
+        defs = "; ".join(f"{name} = {to_text(node)}" for name, node in self.where.definitions)
+        return to_text(self.where.main) + (f"  where {defs}" if defs else "")
+
+    @cached_property
+    def inline_text(self) -> str:
+        """The matrix form as one expression of the input language (it parses back),
+        else the index form."""
         return to_text(self.result) if self.result is not None else self.index_text
 
     @cached_property
     def latex(self) -> str:
-        return to_latex(self.result) if self.result is not None else self.index_latex
+        """The matrix form in LaTeX with its ``where`` list, else the index form."""
+        if self.where is None:
+            return self.index_latex
+        defs = r",\; ".join(f"{name} = {to_latex(node)}"
+                            for name, node in self.where.definitions)
+        return to_latex(self.where.main) + (rf"\quad\text{{where }} {defs}" if defs else "")
 
     @cached_property
     def numpy(self) -> str:
@@ -383,6 +405,7 @@ class Derivative:
             "order": self.order,
             "kind": self.kind,
             "text": self.text,
+            "inline_text": self.inline_text,
             "latex": self.latex,
             "index": self.index_text,
             "kronecker": self.kronecker_text,

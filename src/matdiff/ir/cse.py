@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
-from .nodes import Node
+from .nodes import Node, make
 
 
 def _count(roots: Iterable[Node], named: set[Node]) -> Counter[Node]:
@@ -71,3 +72,109 @@ def shared_subexpressions(roots: Sequence[Node],
                 changed = True
                 break
     return sorted(chosen, key=lambda n: n.size)
+
+
+# --- where lists: naming what repeats, for the printed form ---------------------------
+
+NAME_SIZE = 7
+"""A repeated subexpression is named when it has at least this many nodes
+(``A + c*B + c^2*C`` is; ``X'*A*X`` and ``x - mu`` stay inline, as the Cookbook writes
+them)."""
+
+# Names tried in order, by kind: the letters textbooks use for such quantities.
+_NAMES: dict[str, tuple[str, ...]] = {
+    "scalar": ("c", "k", "r", "t"),
+    "vector": ("s", "p", "q", "r", "u", "v"),
+    "row": ("s", "p", "q", "r", "u", "v"),
+    "matrix": ("P", "Q", "R", "M", "N", "Z"),
+}
+
+
+@dataclass(frozen=True)
+class WhereForm:
+    """``main  where name1 = definition1, ...``: ``main`` and later definitions use the
+    names as variables (``var`` leaves); a definition uses only the names before it."""
+
+    main: Node
+    definitions: tuple[tuple[str, Node], ...]
+
+
+def _occurrence_paths(root: Node, target: Node) -> list[tuple[int, ...]]:
+    """The tree positions of ``target`` in ``root`` (child-index paths), at most 64."""
+    found: list[tuple[int, ...]] = []
+    stack: list[tuple[Node, tuple[int, ...]]] = [(root, ())]
+    while stack and len(found) < 64:
+        node, path = stack.pop()
+        if node is target:
+            found.append(path)
+            continue
+        if target.size < node.size:
+            stack.extend((a, (*path, i)) for i, a in enumerate(node.args))
+    return found
+
+
+def _at(root: Node, path: tuple[int, ...]) -> Node:
+    for i in path:
+        root = root.args[i]
+    return root
+
+
+def _common_ancestor(root: Node, target: Node) -> Node:
+    """The smallest subtree holding every occurrence of ``target``."""
+    paths = _occurrence_paths(root, target)
+    prefix: list[int] = []
+    for step in zip(*paths, strict=False):
+        if len(set(step)) != 1:
+            break
+        prefix.append(step[0])
+    return _at(root, tuple(prefix))
+
+
+def _replace(node: Node, names: dict[Node, Node]) -> Node:
+    """``node`` with every named subexpression replaced by its name."""
+    done: dict[Node, Node] = {}
+    for n in node.walk():  # children first
+        if n in names:
+            done[n] = names[n]
+        elif n.args:
+            args = tuple(done[a] for a in n.args)
+            done[n] = n if args == n.args else make(n.op, args, n.attrs)
+        else:
+            done[n] = n
+    return done[node]
+
+
+def where_form(root: Node, taken: set[str]) -> WhereForm:
+    """Name what repeats in ``root``: a repeated subexpression of at least
+    :data:`NAME_SIZE` nodes, or, when the repetition sits inside one elementwise
+    quotient or product below the root that has it as an operand (the logistic
+    ``s = exp(z)./(1 + exp(z))``, the softmax ``P = exp(Z).*...``), that quantity.  ``taken`` are names in use (the expression's
+    variables); new names avoid them."""
+    chosen: list[Node] = []
+    for node in shared_subexpressions([root], lambda n: n.size >= 3):
+        ancestor = _common_ancestor(root, node)
+        if (ancestor is not root and ancestor.op in ("hadamard", "ediv")
+                and node in ancestor.args):
+            pick = ancestor
+        elif node.size >= NAME_SIZE:
+            pick = node
+        else:
+            continue
+        if pick not in chosen and not any(pick.contains(c) or c.contains(pick)
+                                          for c in chosen):
+            chosen.append(pick)
+    if not chosen:
+        return WhereForm(root, ())
+    chosen.sort(key=lambda n: n.size)
+    used = set(taken)
+    names: dict[Node, Node] = {}
+    definitions: list[tuple[str, Node]] = []
+    for node in chosen:
+        options = _NAMES[node.shape.kind]
+        name = next((n for n in options if n not in used),
+                    next(f"{options[0]}{i}" for i in range(1, 100)
+                         if f"{options[0]}{i}" not in used))
+        used.add(name)
+        definitions.append((name, _replace(node, names)))
+        names[node] = make("var", (), (name, frozenset()), node.shape)
+    return WhereForm(_replace(root, names), tuple(definitions))

@@ -219,3 +219,32 @@ def ediv_logistic_square(node: Node) -> Node | None:
         flipped = b.add(b.fill(1, base.shape), b.mul(b.const(c), b.apply("exp", v)))
         return b.ediv(b.hadamard(*factors), b.power(flipped, den.args[1]))
     return None
+
+
+def _powers(x: Node) -> dict[Node, Fraction]:
+    """``A.^a .* B.^b`` as {A: a, B: b} (numeric exponents; a bare factor has 1)."""
+    out: dict[Node, Fraction] = {}
+    for f in x.args if x.op == "hadamard" else (x,):
+        base, k = split_power(f)
+        out[base] = out.get(base, Fraction(0)) + k
+    return out
+
+
+def ediv_cancel(node: Node) -> Node | None:
+    """``(A .* B) ./ (A .* C) = B ./ C`` and ``A.^3 ./ A = A.^2``: a factor of both the
+    numerator and the denominator cancels, where defined."""
+    num, den = (_powers(x) for x in node.args)
+    common = [f for f in num if f in den and numeric_value(f) is None]
+    if not common:
+        return None
+    for f in common:
+        k = min(num[f], den[f])
+        num[f] -= k
+        den[f] -= k
+
+    def rebuild(powers: dict[Node, Fraction]) -> Node:
+        factors = [f if k == 1 else b.power(f, b.fill(k, f.shape))
+                   for f, k in powers.items() if k != 0]
+        return b.hadamard(*factors) if factors else b.fill(1, node.shape)
+
+    return b.ediv(rebuild(num), rebuild(den))

@@ -200,6 +200,8 @@ _ELEMENTWISE: list[Rule] = [
     procedure_rule("ediv-scalars-out", "ediv", e.ediv_scalars_out,
                    "(s*A) ./ B = s*(A ./ B); A ./ (s*B) = s^-1*(A ./ B); "
                    "matrix(c) ./ B = c*(1 ./ B)", ALGEBRA),
+    procedure_rule("ediv-cancel", "ediv", e.ediv_cancel,
+                   "(A .* B) ./ (A .* C) = B ./ C; A.^3 ./ A = A.^2 (where defined)", ALGEBRA),
     procedure_rule("ediv-logistic", "ediv", e.ediv_logistic,
                    "(A .* exp(u)) ./ (exp(u) + c) = A ./ (1 + c*exp(-u)) "
                    "(exp(z) ./ (1 + exp(z)) = 1 ./ (1 + exp(-z)))",
