@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
+from ..shapes import SCALAR
 from .nodes import Node, make
 
 
@@ -144,12 +146,28 @@ def _replace(node: Node, names: dict[Node, Node]) -> Node:
     return done[node]
 
 
+def _fresh(options: tuple[str, ...], used: set[str]) -> str:
+    """The first of ``options`` not in ``used``, else the first with a number."""
+    return next((n for n in options if n not in used),
+                next(f"{options[0]}{i}" for i in range(1, 10_000)
+                     if f"{options[0]}{i}" not in used))
+
+
 def where_form(root: Node, taken: set[str]) -> WhereForm:
     """Name what repeats in ``root``: a repeated subexpression of at least
     :data:`NAME_SIZE` nodes, or, when the repetition sits inside one elementwise
     quotient or product below the root that has it as an operand (the logistic
-    ``s = exp(z)./(1 + exp(z))``, the softmax ``P = exp(Z).*...``), that quantity.  ``taken`` are names in use (the expression's
-    variables); new names avoid them."""
+    ``s = exp(z)./(1 + exp(z))``, the softmax ``P = exp(Z).*...``), that quantity; and
+    first a normalized column (:func:`normalized_form`).  ``taken`` are names in use (the
+    expression's variables); new names avoid them."""
+    used = set(taken)
+    definitions: list[tuple[str, Node]] = []
+    p_name = _fresh(_NAMES["vector"][1:], used)  # p, as in the softmax p
+    normalized = normalized_form(root, p_name)
+    if normalized is not None:
+        used.add(p_name)
+        definitions.append((p_name, normalized[0]))
+        root = normalized[1]
     chosen: list[Node] = []
     for node in shared_subexpressions([root], lambda n: n.size >= 3):
         ancestor = _common_ancestor(root, node)
@@ -163,18 +181,75 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
         if pick not in chosen and not any(pick.contains(c) or c.contains(pick)
                                           for c in chosen):
             chosen.append(pick)
-    if not chosen:
-        return WhereForm(root, ())
     chosen.sort(key=lambda n: n.size)
-    used = set(taken)
     names: dict[Node, Node] = {}
-    definitions: list[tuple[str, Node]] = []
     for node in chosen:
-        options = _NAMES[node.shape.kind]
-        name = next((n for n in options if n not in used),
-                    next(f"{options[0]}{i}" for i in range(1, 100)
-                         if f"{options[0]}{i}" not in used))
+        name = _fresh(_NAMES[node.shape.kind], used)
         used.add(name)
         definitions.append((name, _replace(node, names)))
         names[node] = make("var", (), (name, frozenset()), node.shape)
     return WhereForm(_replace(root, names), tuple(definitions))
+
+
+_SCALING = frozenset({"mul", "transpose", "diagm", "hadamard"})
+"""Ops through which a factor ``e`` scales the whole (replacing ``e`` by ``e/s`` in a
+product or a ``diag`` divides the whole by ``s``; in a sum it would not)."""
+
+
+def _tree_count(node: Node, target: Node, through: frozenset[str] | None = None) -> int:
+    """Occurrences of ``target`` in the tree of ``node``; with ``through``, only those
+    reached through those ops from ``node``."""
+    counts: dict[Node, int] = {}
+    for n in node.walk():  # children first
+        if n is target:
+            counts[n] = 1
+        elif through is None or n.op in through:
+            counts[n] = sum(counts[a] for a in n.args)
+        else:
+            counts[n] = 0
+    return counts[node]
+
+
+def _divisor_power(term: Node, s: Node) -> int:
+    """``k`` when ``term = ... * s^-k * ...`` (a scalar factor), else 0."""
+    for f in term.args if term.op == "mul" else (term,):
+        if f.op == "power" and f.args[0] is s and f.args[1].op == "const":
+            k = -f.args[1].attrs[0]
+            if k.denominator == 1 and k > 0:
+                return int(k)
+    return 0
+
+
+def normalized_form(root: Node, name: str) -> tuple[Node, Node] | None:
+    """``diag(e)/s - e*e'/s^2 = diag(p) - p*p'`` with ``p = e/s``: when every term of
+    ``root`` divides by ``s^k`` and holds the column ``e`` exactly ``k`` times (and ``s``
+    nowhere else), the terms are written with ``p`` (the softmax Jacobian and the
+    log-sum-exp Hessian, as textbooks print them).  Returns (``p``'s definition, the new
+    root with the variable ``name`` for ``p``)."""
+    terms = root.args if root.op == "add" else (root,)
+    first = terms[0].args if terms[0].op == "mul" else (terms[0],)
+    for s in (f.args[0] for f in first if f.op == "power" and f.args[0].shape.is_scalar):
+        ks = [_divisor_power(t, s) for t in terms]
+        if not all(ks):
+            continue
+        rests = [make("mul", tuple(f for f in t.args if not (f.op == "power"
+                                                             and f.args[0] is s)))
+                 if t.op == "mul" and len(t.args) > 2 else
+                 next(f for f in t.args if not (f.op == "power" and f.args[0] is s))
+                 for t in terms]
+        if any(_tree_count(r, s) for r in rests):
+            continue
+        for e in (n for n in rests[0].walk() if n.shape.kind == "vector" and not n.is_leaf):
+            if all(_tree_count(r, e) == k == _tree_count(r, e, _SCALING)
+                   for r, k in zip(rests, ks, strict=True)):
+                p = make("var", (), (name, frozenset()), e.shape)
+                new = [_replace(r, {e: p}) for r in rests]
+                body = new[0] if len(new) == 1 else make("add", tuple(new))
+                if body is p:
+                    return None  # naming the whole result says nothing
+                return make("mul", (make("power", (s, _minus_one())), e)), body
+    return None
+
+
+def _minus_one() -> Node:
+    return make("const", (), (Fraction(-1),), SCALAR)

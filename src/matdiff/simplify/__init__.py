@@ -3,7 +3,8 @@
 ``simplify(expr, record=..., budget=...)`` returns an equal-valued canonical expression;
 ``record`` receives one :class:`Rewrite` per rule application, in order, for step-by-step
 derivations.  ``present(expr)`` is the last pass, the canonical form as a textbook prints it
-(:data:`PRESENTATION_RULES`).  See :mod:`.rules` for the table, :mod:`.patterns` for the pattern language.
+(:data:`PRESENTATION_RULES`).  See :mod:`.rules` for the table, :mod:`.patterns` for the
+pattern language.
 """
 
 from .engine import Simplifier, present, simplify
