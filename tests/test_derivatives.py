@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ir_fixtures import free_dims
 
 import matdiff
 from matdiff.evaluate import evaluate
@@ -185,7 +186,7 @@ def test_gradient_of_a_constant_is_zero() -> None:
 def test_text_round_trips(expr: str, wrt: str, declare: dict[str, str]) -> None:
     d = matdiff.derivative(expr, wrt, declare=declare)
     again = present(simplify(parse(d.inline_text, declare, shape=d.result_shape).expr))
-    if _free_dims(d.result):
+    if free_dims(d.result):
         # sum(vector(1)) is the size n: no text of the language carries which n, so the
         # reparsed node has a fresh dimension there; it must still print the same.
         assert to_text(again) == d.inline_text
@@ -193,15 +194,6 @@ def test_text_round_trips(expr: str, wrt: str, declare: dict[str, str]) -> None:
         assert again is d.result, f"{d.inline_text} reads back as {to_text(again)}"
     function = parse(expr, declare).expr
     assert simplify(parse(to_text(function), declare).expr) is simplify(function)
-
-
-def _free_dims(node: Node) -> set[object]:
-    """Dimensions of ``node`` fixed by none of its variables nor its own shape."""
-    fixed = set(node.shape.dims)
-    for n in node.walk():
-        if n.op == "var":
-            fixed |= set(n.shape.dims)
-    return {d for n in node.walk() for d in n.shape.dims} - fixed
 
 
 @pytest.mark.parametrize(("expr", "wrt", "declare"), CORPUS, ids=IDS)

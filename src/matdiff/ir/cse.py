@@ -230,7 +230,7 @@ def normalized_form(root: Node, name: str) -> tuple[Node, Node] | None:
     first = terms[0].args if terms[0].op == "mul" else (terms[0],)
     for s in (f.args[0] for f in first if f.op == "power" and f.args[0].shape.is_scalar):
         ks = [_divisor_power(t, s) for t in terms]
-        if not all(ks):
+        if not all(ks) or sum(ks) < 2:  # p used once: naming it says nothing
             continue
         rests = [make("mul", tuple(f for f in t.args if not (f.op == "power"
                                                              and f.args[0] is s)))

@@ -72,3 +72,14 @@ def transpose_out_of_sum(node: Node) -> Node | None:
     if _transposes(node) - _transposes(result) < _MIN_SAVING:
         return None
     return result
+
+
+def sum_order(node: Node) -> Node | None:
+    """``A' + A = A + A'``: a term written before its own transpose."""
+    args = list(node.args)
+    for i, t in enumerate(args):
+        if t.op == "transpose" and t.args[0] in args[i + 1:]:
+            j = args.index(t.args[0])
+            args[i], args[j] = args[j], args[i]
+            return b.add(*args)
+    return None

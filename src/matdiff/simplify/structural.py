@@ -278,3 +278,13 @@ def trace_orient(node: Node) -> Node | None:
 
 def _toggle(f: Node) -> Node:
     return f.args[0] if f.op == "transpose" else b.transpose(f)
+
+
+def sum_of_hadamard(node: Node) -> Node | None:
+    """``sum(a.*b) = a'*b`` for columns (and ``sum(a.*b.*c) = a'*(b.*c)``): the inner
+    product as textbooks write it."""
+    x = node.args[0]
+    if x.op != "hadamard" or x.shape.kind != "vector":
+        return None
+    first, *rest = x.args
+    return b.mul(b.transpose(first), b.hadamard(*rest))
