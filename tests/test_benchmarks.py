@@ -69,3 +69,17 @@ def test_run_measures_every_textbook_case() -> None:
     assert ratios == sorted(ratios, reverse=True)  # worst first
     assert all(r.ratio == tl.ratio(r.matdiff_ops, r.textbook_ops) for r in summary.rows)
     assert min(ratios) <= summary.geometric_mean <= max(ratios)
+
+
+def test_autodiff_benchmark_quick_mode_agrees() -> None:
+    """benchmarks/autodiff.py --quick (tiny n): every method agrees with the closed forms
+    (timings are printed, never asserted)."""
+    pytest.importorskip("jax")
+    pytest.importorskip("torch")
+    path = ROOT / "benchmarks" / "autodiff.py"
+    spec = importlib.util.spec_from_file_location("autodiff_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    assert module.main(["--quick", "--sizes", "5", "--budget", "0.002"]) == 0

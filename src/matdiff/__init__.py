@@ -5,7 +5,25 @@
 "A'*C'*X*B' + C*A*X*B"
 """
 
-from .api import LAYOUTS, SYMMETRIC_GRADIENTS, Derivative, Options, derivative
+from .api import (
+    LAYOUTS,
+    SYMMETRIC_GRADIENTS,
+    Derivative,
+    Options,
+    derivative,
+    generate_module,
+)
+from .applications import (
+    Gradient,
+    Solution,
+    Tangent,
+    TangentError,
+    from_sympy,
+    gradient,
+    solve,
+    tangent,
+    to_sympy,
+)
 from .errors import (
     DeclarationError,
     EvaluationError,
@@ -16,11 +34,15 @@ from .errors import (
     ShapeError,
     UnsupportedError,
 )
+from .explain import identity
 from .testing import CheckResult
 
 __all__ = [
     "LAYOUTS", "SYMMETRIC_GRADIENTS", "CheckResult", "DeclarationError", "Derivative",
-    "EvaluationError", "LimitError", "MatdiffError", "OptionError", "Options", "ParseError",
-    "ShapeError", "UnsupportedError", "derivative",
+    "EvaluationError", "Gradient", "LimitError", "MatdiffError", "OptionError", "Options",
+    "ParseError", "ShapeError", "Solution", "Tangent", "TangentError", "UnsupportedError",
+    "codegen", "derivative", "from_sympy", "generate_module", "gradient", "identity", "solve",
+    "tangent",
+    "to_sympy",
 ]
 __version__ = "0.1.0"

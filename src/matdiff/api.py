@@ -25,6 +25,7 @@ Conventions (DESIGN.md, seed 003):
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -34,11 +35,12 @@ from typing import Any, Literal, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import testing
+from . import explain, testing
 from .codegen import python_name, to_array_code, to_einsum_code
+from .compiled import Compiled, direction_tensor, factored, module_source
 from .diff import differentiate_tensor
 from .diff import gradient as raw_gradient
-from .errors import MatdiffError, OptionError
+from .errors import EvaluationError, MatdiffError, OptionError
 from .evaluate import dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
 from .ir.cse import WhereForm, where_form
@@ -53,7 +55,7 @@ from .ir.tensor import (
     normalize,
     symmetrize,
 )
-from .parse import Parsed, parse
+from .parse import MAX_LENGTH, Parsed, parse
 from .printing import (
     IndexHeader,
     index_latex,
@@ -62,6 +64,13 @@ from .printing import (
     kronecker_text,
     to_latex,
     to_text,
+)
+from .printing.mathml import (
+    equation_mathml,
+    index_mathml,
+    kronecker_mathml,
+    math,
+    where_mathml,
 )
 from .shapes import Dim, Shape
 from .simplify import Rewrite, present, simplify
@@ -165,6 +174,8 @@ class Derivative:
     gradient: Node | None  # first order of a scalar: G of df = tr(G' dX), mixed layout
     differential: Node | None
     rewrites: list[Rewrite] = field(default_factory=list, repr=False)
+    _derivations: dict[tuple[str, str], explain.Derivation] = field(
+        default_factory=dict, repr=False, compare=False)
 
     # --- what was differentiated -------------------------------------------------------
     @property
@@ -309,6 +320,27 @@ class Derivative:
         return to_latex(self.where.main) + (rf"\quad\text{{where }} {defs}" if defs else "")
 
     @cached_property
+    def mathml(self) -> str:
+        """A ``<math>`` element: the matrix form with its ``where`` list, else the
+        index-form equation."""
+        if self.where is not None:
+            return math(where_mathml(self.where.main, self.where.definitions))
+        return index_mathml(self.tensors[-1], self._header)
+
+    @cached_property
+    def equation_mathml(self) -> str:
+        """``∂f/∂X = ...`` as a ``<math>`` element (the index form carries its own)."""
+        if self.where is None:
+            return self.mathml
+        return equation_mathml(self.function, self.wrt_variables, self.where.main,
+                               definitions=self.where.definitions)
+
+    @cached_property
+    def kronecker_mathml(self) -> str | None:
+        k = self.kronecker
+        return None if k is None else kronecker_mathml(k, self._kron_function, self.variable)
+
+    @cached_property
     def numpy(self) -> str:
         """One NumPy expression: variables by name, only ``np`` in scope, vectors 1-D,
         sizes from the arrays; its value has this layout's shape (``np.einsum`` when
@@ -316,6 +348,27 @@ class Derivative:
         if self.result is not None:
             return to_array_code(self.result, self.sizes, backend="numpy")
         return to_einsum_code(self.tensor, self.sizes, backend="numpy")
+
+    def code(self, backend: str = "numpy") -> str:
+        """One expression in ``backend`` (``numpy``: the same as :attr:`numpy`; ``jax``:
+        ``jnp``; ``torch``): variables by name, only the backend module in scope; its
+        value has this layout's shape."""
+        if self.result is not None:
+            return to_array_code(self.result, self.sizes, backend=backend)
+        return to_einsum_code(self.tensor, self.sizes, backend=backend)
+
+    def compile(self, backend: str = "numpy", *, hvp: bool = False,
+                factored: bool = False) -> Compiled:
+        """A fast callable (generated code, see :mod:`matdiff.compiled`) taking every
+        variable by name and returning the derivative's value in this layout.
+
+        ``hvp=True``: ``c(dV, **variables)`` is the derivative along ``dV`` in the last
+        variable (for a Hessian, the Hessian-vector product ``H[dV]``, shaped like the
+        variable; ``c.at(**variables)`` is ``dV -> H[dV]``), never forming ``H``.
+        ``factored=True``: a :class:`~matdiff.compiled.Factored` (the Kronecker factors
+        of :attr:`kronecker`, applied as ``A*V*B``; ``.dense()`` materialises).
+        """
+        return _compile(self, backend, hvp, factored)
 
     @cached_property
     def sizes(self) -> dict[Dim, str]:
@@ -352,6 +405,16 @@ class Derivative:
             value = evaluate(self.result, env, known)
             return value.reshape(tuple(known[d] for d in self.shape))
         return evaluate_tensor(self.tensor, env, known)
+
+    def at(self, values: Mapping[str, ArrayLike] | None = None, /,
+           **kwargs: ArrayLike) -> NDArray[np.float64]:
+        """The value at a point, given as a dict and/or keywords: ``d.at(x=1, y=-2, z=5)``,
+        ``d.at({"X": X, "w": w})``.  Every variable of the expression needs a value; a
+        missing one or a value of the wrong shape is an :class:`EvaluationError` naming
+        it (``x: expected a vector of length 3, got shape (2,)``)."""
+        env = {**(values or {}), **kwargs}
+        check_point(self.variables, env)
+        return self.evaluate(env)
 
     def _mixed(self, order: int) -> testing.Value:
         """The value of the ``order``-th derivative in mixed layout."""
@@ -395,8 +458,40 @@ class Derivative:
         f = f if self.function.is_leaf else f"\\left({f}\\right)"
         return f"$\\frac{{{top} {f}}}{{{bottom}}} = {self.latex}{note}$"
 
+    def _repr_html_(self) -> str:
+        """Jupyter (HTML, preferred over LaTeX by the front ends): the result as MathML,
+        which browsers render natively, the layout, and the steps folded in <details>."""
+        head = "" if self.result is None else html.escape(  # an index form is an equation
+            f"d({self.source.strip()}) / d{self.wrt.replace(', ', ' d')} =")
+        try:
+            steps = "".join(f"<li><code>{html.escape(s.text)}</code> "
+                            f"<small>{html.escape(s.justification())}</small></li>"
+                            for s in self.derivation().steps)
+        except (MatdiffError, RuntimeError):  # no derivation for this one: no fold
+            steps = ""
+        fold = (f"<details><summary>steps</summary><ol>{steps}</ol></details>"
+                if steps else "")
+        return (f"<div class='matdiff'>{head} {self.mathml} "
+                f"<small>({self.options.layout} layout)</small>{fold}</div>")
+
     def __str__(self) -> str:
         return self.text
+
+    # --- step by step (explain.py) -------------------------------------------------------
+    def derivation(self, method: str = "differential",
+                   lang: str = "en") -> explain.Derivation:
+        """The derivation, step by step, each step checked numerically (issue 5):
+        ``method`` ``"differential"`` (seeds 001-002) or ``"limit"`` (seed 000), ``lang``
+        ``"en"`` or ``"zh"``.  Cached per (method, lang)."""
+        key = explain.validate(method, lang)
+        if key not in self._derivations:
+            self._derivations[key] = explain.derive(self, method, lang)
+        return self._derivations[key]
+
+    @property
+    def steps(self) -> explain.Derivation:
+        """The default derivation: ``self.derivation()``."""
+        return self.derivation()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -413,6 +508,58 @@ class Derivative:
             "shape": [str(d) for d in self.shape],
             "layout": self.options.layout,
         }
+
+
+def check_point(variables: Mapping[str, Node], env: Mapping[str, ArrayLike]) -> None:
+    """Every variable has a value of its shape, sizes agreeing between variables, else an
+    :class:`EvaluationError`: ``x: expected a vector of length 3, got shape (2,)``."""
+    missing = [n for n in variables if n not in env]
+    if missing:
+        raise EvaluationError(f"no value given for {', '.join(missing)} (the expression's "
+                              f"variables: {', '.join(variables)})")
+    known: dict[Dim, tuple[int, str]] = {}
+    for name, v in variables.items():
+        dims = v.shape.dims
+        actual = np.shape(np.asarray(env[name], dtype=object))
+        sizes = [d if isinstance(d, int) else known.get(d, (None, ""))[0] for d in dims]
+        kind = v.shape.kind if v.shape.kind != "row" else "vector"
+        if kind == "scalar":
+            expected = "a scalar"
+        elif kind == "vector":
+            expected = "a vector" + (f" of length {sizes[0]}" if sizes[0] else "")
+        else:
+            expected = ("a matrix" if None in sizes else f"a {sizes[0]} x {sizes[1]} matrix")
+        fits = len(actual) == len(dims) and all(
+            s is None or s == a for s, a in zip(sizes, actual, strict=True))
+        if not fits:
+            why = [f"{d} = {known[d][0]} from {known[d][1]}" for d in dims
+                   if d in known and not isinstance(d, int)]
+            note = f" ({'; '.join(dict.fromkeys(why))})" if why else ""
+            raise EvaluationError(f"{name}: expected {expected}{note}, got shape {actual}")
+        for d, a in zip(dims, actual, strict=True):
+            known.setdefault(d, (a, name))
+
+
+def _compile(d: Derivative, backend: str, hvp: bool, as_factors: bool) -> Compiled:
+    """See :meth:`Derivative.compile`."""
+    if hvp and as_factors:
+        raise OptionError("choose hvp=True or factored=True, not both")
+    name = "hvp" if hvp else "derivative"
+    if as_factors:
+        form = d.kronecker
+        if form is None:
+            raise OptionError(f"{d.describe()} has no Kronecker form; use hvp=True for "
+                              "products with a direction, or the dense value")
+        f_dims = (d.function if d.order == 1 else d.wrt_variables[0]).shape.dims
+        return factored(form, d.variables, backend, d.sizes, f_dims, d.variable.shape.dims,
+                        "factors")
+    if hvp:
+        root, direction = direction_tensor(d.tensors[-1], d.variable)
+        return Compiled((root,), d.variables, backend, d.sizes, direction,
+                        lambda out, dims: out[0], name)
+    root_: Node | Tensor = d.result if d.result is not None else d.tensor
+    return Compiled((root_,), d.variables, backend, d.sizes, None,
+                    lambda out, dims: out[0], name)
 
 
 def _options(layout: str, symmetric_gradient: str) -> Options:
@@ -475,6 +622,44 @@ def _finish(t: Tensor, variable: Node, options: Options) -> Tensor:
     return normalize(contract(normalize(t, simplify)), simplify)
 
 
+MAX_EXPRESSION_LENGTH = MAX_LENGTH
+"""The longest expression the parser accepts (characters)."""
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    """A variable of an expression as the parser inferred or the user declared it."""
+
+    name: str
+    kind: str  # scalar | vector | row | matrix
+    dims: tuple[str, ...]
+    properties: tuple[str, ...]
+    used: bool  # False: declared but not in the expression
+
+
+@dataclass(frozen=True)
+class ExpressionInfo:
+    """An expression's own type and its variables (for a front end's variable table)."""
+
+    source: str
+    kind: str
+    shape: tuple[str, ...]
+    variables: tuple[VariableInfo, ...]
+
+
+def describe_expression(expr: str, declare: Declarations = None) -> ExpressionInfo:
+    """Parse ``expr`` (never evaluate it) and report its shape and its variables with
+    their inferred types and dimensions, declared ones included."""
+    parsed = parse(expr, declare)
+    rows = [VariableInfo(name, node.shape.kind, tuple(str(d) for d in node.shape.dims),
+                         tuple(sorted(node.attrs[1])), used)
+            for used, table in ((True, parsed.variables), (False, parsed.declared))
+            for name, node in table.items()]
+    shape = parsed.expr.shape
+    return ExpressionInfo(parsed.source, shape.kind, tuple(str(d) for d in shape.dims),
+                          tuple(rows))
+
+
 def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None,
                layout: str = "mixed", symmetric_gradient: str = "symmetrized",
                order: int | None = None) -> Derivative:
@@ -502,5 +687,15 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
                       g, df, rewrites)
 
 
+def generate_module(expr: str, wrt: str, backend: str = "numpy", hessian: bool = False,
+                    declare: Declarations = None) -> str:
+    """A standalone Python module for ``expr``: ``f``, ``grad`` and (``hessian=True``)
+    ``hessian`` in ``backend``, with shape checks and a ``check_gradient`` helper
+    (:func:`matdiff.compiled.module_source`)."""
+    g = derivative(expr, wrt, declare=declare)
+    h = derivative(expr, [wrt, wrt], declare=declare) if hessian else None
+    return module_source(g, h, backend)
+
+
 __all__ = ["LAYOUTS", "SYMMETRIC_GRADIENTS", "Derivative", "MatdiffError", "Options",
-           "derivative", "layout_permutation"]
+           "derivative", "generate_module", "layout_permutation"]

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from ..errors import MatdiffError
-from . import diff
+from . import codegen, diff, identity, serve, solve, tangent
 
 # One row per subcommand, in the order `matdiff --help` lists them.
-COMMANDS: tuple[ModuleType, ...] = (diff,)
+COMMANDS: tuple[ModuleType, ...] = (diff, tangent, solve, codegen, serve, identity)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,7 +9,8 @@ import sys
 from .. import api
 
 NAME = "diff"
-FORMATS = ("text", "latex", "numpy", "json")
+FORMATS = ("text", "latex", "mathml", "numpy", "jax", "torch", "json")
+CODE_FORMATS = ("numpy", "jax", "torch")  # one expression in that array library
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,23 +44,56 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d.add_argument("--format", choices=FORMATS, default="text", help="output format")
     d.add_argument("--check", action="store_true",
                    help="also compare with finite differences on random inputs")
+    d.add_argument("--steps", action="store_true",
+                   help="print the derivation step by step (each step justified and "
+                        "checked numerically) before the result")
+    d.add_argument("--method", choices=("differential", "limit"), default=None,
+                   help="with --steps: differentials and trace tricks (default, seeds "
+                        "001-002) or the limit definition (seed 000)")
+    d.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help="with --steps: the language of the rule names (en default, zh)")
+    d.add_argument("--at", default=None, metavar="POINT",
+                   help="also print the value at a point: x=1,y=-2,z=5 (vectors [1,2,3], "
+                        "matrices [[1,2],[3,4]], files @x.npy / @x.json); a scalar value "
+                        "makes an undeclared name a scalar. --wrt x,y,z (commas) gives the "
+                        "gradient over several variables, (f_x, f_y, f_z)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the derivative in the chosen format (and the numeric check with --check)."""
+    if args.at is not None or any("," in w for w in args.wrt):
+        from ..applications import point  # the value at a point (issue 8)
+        out, note = point.diff_at(args.expr, args.wrt, args.at, args.declare, args.layout,
+                                  args.symmetric_gradient, args.order, args.format)
+        print(out)
+        if note and args.format == "text":
+            print(note, file=sys.stderr)
+        return 0
     result = api.derivative(args.expr, args.wrt, declare=args.declare, layout=args.layout,
                             symmetric_gradient=args.symmetric_gradient, order=args.order)
     check = result.check() if args.check else None
+    steps = None
+    if args.steps or args.method is not None or args.lang is not None:
+        steps = result.derivation(args.method or "differential", args.lang or "en")
+        if args.format != "json":
+            print(steps.latex() if args.format == "latex" else steps.text())
     if args.format == "json":
         payload = result.to_json()
+        if steps is not None:
+            payload["steps"] = steps.to_json()
         if check is not None:
             payload["check"] = {"ok": check.ok,
                                 "max_relative_error": check.max_relative_error}
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        out = {"text": result.text, "latex": result.latex, "numpy": result.numpy}[args.format]
-        if args.format != "numpy" and result.result is None:
-            kron = result.kronecker_text if args.format == "text" else result.kronecker_latex
+        if args.format in CODE_FORMATS:
+            out = result.code(args.format)
+        else:
+            out = {"text": result.text, "latex": result.latex,
+                   "mathml": result.mathml}[args.format]
+        if args.format not in CODE_FORMATS and result.result is None:
+            kron = {"text": result.kronecker_text, "latex": result.kronecker_latex,
+                    "mathml": result.kronecker_mathml}[args.format]
             if kron is not None:
                 out += "\n" + kron
         print(f"{out}    ({check})" if check is not None else out)

@@ -132,7 +132,15 @@ def variable_names(node: Node, backend: str | Backend = "numpy") -> dict[str, st
     return names
 
 
-Row = Callable[["_Printer", Node], "str | Code"]
+def reference_input(node: Node, names: Mapping[str, str]) -> str | None:
+    """The Python name of an array input of ``node`` (the first non-scalar variable by
+    name), whose dtype and device constructors follow; ``None`` if there is none."""
+    arrays = sorted(n.attrs[0] for n in node.walk()
+                    if n.op == "var" and not n.shape.is_scalar)
+    return names[arrays[0]] if arrays else None
+
+
+Row = Callable[["Printer", Node], "str | Code"]
 
 
 def size_code(sizes: Mapping[Dim, str], d: Dim) -> str:
@@ -153,11 +161,18 @@ def shape_code(sizes: Mapping[Dim, str], dims: Sequence[Dim]) -> str:
     return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
 
 
-class _Printer:
-    def __init__(self, backend: Backend, sizes: Mapping[Dim, str], names: Mapping[str, str]):
+class Printer:
+    """Prints nodes by the :data:`ROWS` table, memoised per node.  ``memo`` may be
+    seeded with names (``Code("t0", ATOM)``) for nodes computed beforehand: that is how
+    :mod:`.program` prints a shared subexpression once.  ``ref`` is an input array that
+    constructors take dtype and device from (torch)."""
+
+    def __init__(self, backend: Backend, sizes: Mapping[Dim, str], names: Mapping[str, str],
+                 ref: str | None = None):
         self.backend = backend
         self.sizes = sizes
         self.names = names
+        self.ref = ref
         self.memo: dict[Node, Code] = {}
 
     def code(self, node: Node) -> Code:
@@ -173,7 +188,7 @@ class _Printer:
         return self.backend.fn(key)
 
     def call(self, key: str, *args: str) -> str:
-        return f"{self.fn(key)}({', '.join(args)})"
+        return self.backend.call(key, args, self.ref)
 
     def size(self, d: Dim) -> str:
         return size_code(self.sizes, d)
@@ -244,11 +259,11 @@ def bare_operands(node: Node) -> list[bool]:
 
 # --- rows ----------------------------------------------------------------------------
 
-def _leaf_name(p: _Printer, node: Node) -> str:
+def _leaf_name(p: Printer, node: Node) -> str:
     return p.names[input_key(node)]
 
 
-def _fill(p: _Printer, node: Node) -> str:
+def _fill(p: Printer, node: Node) -> str:
     value: Fraction = node.attrs[0]
     shape = p.shape(node.shape)
     if value == 1:
@@ -258,7 +273,7 @@ def _fill(p: _Printer, node: Node) -> str:
     return p.call("full", shape, float_literal(value))
 
 
-def _add(p: _Printer, node: Node) -> Code:
+def _add(p: Printer, node: Node) -> Code:
     bare = bare_operands(node)
     text = _wrap(p.operand(node.args[0], bare[0]), ADD)
     for term, b in zip(node.args[1:], bare[1:], strict=True):
@@ -270,7 +285,7 @@ def _add(p: _Printer, node: Node) -> Code:
     return Code(text, ADD, "+")
 
 
-def _hadamard(p: _Printer, node: Node) -> Code:
+def _hadamard(p: Printer, node: Node) -> Code:
     codes = [p.operand(a, b) for a, b in zip(node.args, bare_operands(node), strict=True)]
     acc = codes[0]
     for c in codes[1:]:
@@ -278,26 +293,26 @@ def _hadamard(p: _Printer, node: Node) -> Code:
     return acc
 
 
-def _ediv(p: _Printer, node: Node) -> Code:
+def _ediv(p: Printer, node: Node) -> Code:
     left, right = (p.operand(a, b)
                    for a, b in zip(node.args, bare_operands(node), strict=True))
     return _binop(left, "/", right, MUL)
 
 
-def _power(p: _Printer, node: Node) -> str:
+def _power(p: Printer, node: Node) -> str:
     base, exponent = (p.operand(a, b)
                       for a, b in zip(node.args, bare_operands(node), strict=True))
     return f"{_wrap(base, ATOM)} ** {_wrap(exponent, UNARY)}"
 
 
-def _transpose(p: _Printer, node: Node) -> Code:
+def _transpose(p: Printer, node: Node) -> Code:
     child = p.code(node.args[0])
     if node.shape.kind != "matrix":
         return child  # 1-D and 0-d values are their own transpose
     return Code(_wrap(child, ATOM) + ".T", ATOM)
 
 
-def _tr(p: _Printer, node: Node) -> Code:
+def _tr(p: Printer, node: Node) -> Code:
     child = p.code(node.args[0])
     if node.args[0].shape.is_scalar:
         return child
@@ -349,7 +364,8 @@ def to_array_code(node: Node, sizes: Mapping[Dim, str] | None = None,
     missing raises :class:`~matdiff.errors.UnsupportedError` naming it.
     """
     be = get_backend(backend)
-    printer = _Printer(be, sizes or {}, variable_names(node, be))
+    names = variable_names(node, be)
+    printer = Printer(be, sizes or {}, names, reference_input(node, names))
     try:
         for n in node.walk():  # children first, so the recursion below stays shallow
             printer.code(n)

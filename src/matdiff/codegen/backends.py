@@ -2,14 +2,19 @@
 
 The code generator (:mod:`matdiff.codegen.array_code`) prints calls as
 ``<module>.<name>(...)``; a backend says what ``<module>`` is and what each function is
-called there.  Adding JAX is one more row (``Backend("jax", "jnp", NUMPY_NAMES)``:
-``jax.numpy`` mirrors NumPy's names); PyTorch needs its own name table.
+called there.  JAX is NumPy's table under ``jnp`` (``jax.numpy`` mirrors NumPy's names).
+PyTorch has its own names, and a few calls that must be spelled differently: those are
+*templates* (``key -> format string``), formatted with the call's arguments ``{0}``,
+``{1}`` ... and ``{ref}``, an input array of the expression.  Torch's constructors
+(``torch.eye``, ``torch.ones``, ...) take ``dtype=`` and ``device=`` from ``{ref}``, so
+generated torch code runs on whatever device and dtype its inputs have (CPU or CUDA)
+and hard-codes neither.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ..errors import UnsupportedError
@@ -18,15 +23,31 @@ from ..errors import UnsupportedError
 @dataclass(frozen=True)
 class Backend:
     """``name`` as users select it, ``module`` the prefix in generated code, ``names``
-    the attribute path of each function under that module."""
+    the attribute path of each function under that module, ``templates`` calls that are
+    not ``module.name(args)``, ``einsum_optimize`` the keyword argument that asks
+    ``einsum`` for a contraction-order search (``""``: the library always does it),
+    ``imports`` the import line that puts ``module`` in scope."""
 
     name: str
     module: str
     names: Mapping[str, str]
+    templates: Mapping[str, str] = field(default_factory=dict)
+    einsum_optimize: str = "optimize=True"
+    imports: str = ""
 
     def fn(self, key: str) -> str:
         """The qualified function name, e.g. ``fn("det") == "np.linalg.det"``."""
         return f"{self.module}.{self.names[key]}"
+
+    def call(self, key: str, args: tuple[str, ...], ref: str | None = None) -> str:
+        """The code calling function ``key`` on ``args`` (``ref``: an input array, for
+        templates that take its dtype and device)."""
+        template = self.templates.get(key)
+        if template is None:
+            return f"{self.fn(key)}({', '.join(args)})"
+        if "{ref}" in template and ref is None:
+            template = template.replace(", dtype={ref}.dtype, device={ref}.device", "")
+        return template.format(*args, ref=ref)
 
 
 FUNCTION_KEYS: tuple[str, ...] = (
@@ -35,7 +56,7 @@ FUNCTION_KEYS: tuple[str, ...] = (
     "sinh", "cosh", "tanh", "abs", "sign",
     # everything else the code generator calls
     "maximum", "heaviside", "sum", "norm", "trace", "det", "slogdet", "inv", "diag",
-    "outer", "eye", "full", "ones", "zeros", "matrix_power",
+    "outer", "eye", "full", "ones", "zeros", "matrix_power", "solve",
     # index-form tensors (codegen/einsum.py)
     "einsum",
 )
@@ -48,11 +69,45 @@ NUMPY_NAMES: Mapping[str, str] = MappingProxyType({
     "slogdet": "linalg.slogdet",
     "inv": "linalg.inv",
     "matrix_power": "linalg.matrix_power",
+    "solve": "linalg.solve",
 })
 
-NUMPY = Backend("numpy", "np", NUMPY_NAMES)
+NUMPY = Backend("numpy", "np", NUMPY_NAMES, imports="import numpy as np")
 
-BACKENDS: Mapping[str, Backend] = MappingProxyType({NUMPY.name: NUMPY})
+JAX = Backend("jax", "jnp", NUMPY_NAMES, imports="import jax.numpy as jnp")
+"""``jax.numpy``: NumPy's names; the code is pure and shape-static, so ``jax.jit`` and
+``jax.vmap`` apply to it."""
+
+_LIKE = ", dtype={ref}.dtype, device={ref}.device"
+
+TORCH = Backend(
+    "torch", "torch",
+    MappingProxyType({
+        **{k: k for k in FUNCTION_KEYS},
+        "norm": "linalg.norm",
+        "det": "linalg.det",
+        "slogdet": "linalg.slogdet",
+        "inv": "linalg.inv",
+        "matrix_power": "linalg.matrix_power",
+        "solve": "linalg.solve",
+    }),
+    MappingProxyType({
+        # relu is printed as maximum(x, 0); torch.maximum wants two tensors
+        "maximum": "torch.clamp_min({0}, {1})",
+        "heaviside": "torch.heaviside({0}, torch.zeros(()" + _LIKE + "))",
+        "eye": "torch.eye({0}" + _LIKE + ")",
+        "ones": "torch.ones({0}" + _LIKE + ")",
+        "zeros": "torch.zeros({0}" + _LIKE + ")",
+        # the fill value may be a 0-d tensor (a broadcast scalar), which torch.full refuses
+        "full": "({1} * torch.ones({0}" + _LIKE + "))",
+    }),
+    einsum_optimize="",  # torch.einsum orders contractions itself (opt_einsum)
+    imports="import torch",
+)
+"""PyTorch: device-agnostic (constructors take ``dtype``/``device`` from an input)."""
+
+BACKENDS: Mapping[str, Backend] = MappingProxyType(
+    {NUMPY.name: NUMPY, JAX.name: JAX, TORCH.name: TORCH})
 
 
 def get_backend(backend: str | Backend) -> Backend:

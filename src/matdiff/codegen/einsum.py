@@ -28,7 +28,7 @@ indices).  A zero tensor is ``np.zeros(shape)`` (``0.0`` when it is a scalar).
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -36,7 +36,15 @@ from ..errors import UnsupportedError
 from ..ir.nodes import Node, make
 from ..ir.tensor import Index, Tensor, Term
 from ..shapes import Dim
-from .array_code import float_literal, number, shape_code, size_code, to_array_code
+from .array_code import (
+    Printer,
+    float_literal,
+    number,
+    reference_input,
+    shape_code,
+    size_code,
+    variable_names,
+)
 from .backends import Backend, get_backend
 
 __all__ = ["to_einsum_code"]
@@ -79,7 +87,8 @@ class _Operand:
 
 
 class _Lowering:
-    def __init__(self, t: Tensor, sizes: Mapping[Dim, str], backend: Backend):
+    def __init__(self, t: Tensor, sizes: Mapping[Dim, str], backend: Backend,
+                 code: Callable[[Node], str] | None = None, ref: str | None = None):
         if len(set(t.indices)) != len(t.indices):
             raise UnsupportedError("an einsum output cannot repeat an index")
         if len(t.indices) > len(_OUTPUT_LETTERS):
@@ -89,15 +98,23 @@ class _Lowering:
         self.sizes = sizes
         self.be = backend
         self.letters = dict(zip(t.indices, _OUTPUT_LETTERS, strict=False))
+        self._code = code
+        self.ref = ref
 
     def code(self, node: Node) -> str:
-        return to_array_code(node, self.sizes, self.be)
+        if self._code is not None:
+            return self._code(node)
+        names = variable_names(node, self.be)
+        printer = Printer(self.be, self.sizes, names, reference_input(node, names) or self.ref)
+        for n in node.walk():  # children first: the recursion stays shallow
+            printer.code(n)
+        return printer.code(node).text
 
     def size(self, d: Dim) -> str:
         return size_code(self.sizes, d)
 
     def ones(self, dims: Sequence[Dim]) -> str:
-        return f"{self.be.fn('ones')}({shape_code(self.sizes, dims)})"
+        return self.be.call("ones", (shape_code(self.sizes, dims),), self.ref)
 
     def factor(self, node: Node, indices: tuple[Index, ...], scalars: list[str],
                operands: list[_Operand]) -> Fraction:
@@ -162,8 +179,8 @@ class _Lowering:
         if len(operands) == 1 and inputs[0] == output:
             return operands[0].code  # already T[o...]: no einsum needed
         args = [f"'{','.join(inputs)}->{output}'", *(op.code for op in operands)]
-        if len(operands) >= 3:
-            args.append("optimize=True")
+        if len(operands) >= 3 and self.be.einsum_optimize:
+            args.append(self.be.einsum_optimize)
         return f"{self.be.fn('einsum')}({', '.join(args)})"
 
     def zeros(self) -> str:
@@ -171,7 +188,16 @@ class _Lowering:
             return "0.0"
         sizes = [self.size(i.dim) for i in self.t.indices]
         shape = f"({sizes[0]},)" if len(sizes) == 1 else f"({', '.join(sizes)})"
-        return f"{self.be.fn('zeros')}({shape})"
+        return self.be.call("zeros", (shape,), self.ref)
+
+
+def _reference(t: Tensor, be: Backend) -> str | None:
+    """An array input of ``t``'s factors, for constructors' dtype/device (torch)."""
+    for node in sorted(t.nodes(), key=lambda n: n.size):
+        ref = reference_input(node, variable_names(node, be))
+        if ref is not None:
+            return ref
+    return None
 
 
 def _drop_redundant_ones(operands: list[_Operand]) -> list[_Operand]:
@@ -187,16 +213,20 @@ def _drop_redundant_ones(operands: list[_Operand]) -> list[_Operand]:
 
 
 def to_einsum_code(t: Tensor, sizes: Mapping[Dim, str] | None = None,
-                   backend: str | Backend = "numpy") -> str:
+                   backend: str | Backend = "numpy",
+                   code: Callable[[Node], str] | None = None) -> str:
     """``t`` as one Python expression over ``backend``: the sum of its terms, each a
     coefficient times scalar factors times an ``einsum`` (see the module doc).
 
     ``sizes`` maps symbolic dimensions to Python size expressions, as for
     :func:`~matdiff.codegen.array_code.to_array_code`; it is needed for ``eye``, all-ones
-    factors and output axes that no factor carries.  The value has the shape of the
+    factors and output axes that no factor carries.  ``code`` prints a factor node
+    (default: :func:`~matdiff.codegen.array_code.to_array_code`; a program printer passes
+    its own, which names shared subexpressions).  The value has the shape of the
     output indices' sizes (a float or 0-d array for a rank-0 tensor).
     """
-    low = _Lowering(t, sizes or {}, get_backend(backend))
+    be = get_backend(backend)
+    low = _Lowering(t, sizes or {}, be, code, _reference(t, be))
     terms = [low.term(x) for x in t.terms]
     terms = [(c, body) for c, body in terms if c != 0]
     if not terms:

@@ -44,8 +44,16 @@ class Gradient:
     gradient: Node
 
 
-def differential(expr: Node, variable: Node) -> Node | None:
-    """``d expr`` with respect to ``variable`` (a ``var`` node); ``None`` if it is zero."""
+Trace = list[tuple[str, Node]]
+"""A record of rule applications, ``(op, node)`` in the order they were applied: which
+row of :data:`DIFFERENTIALS` (or :data:`TRANSPOSES`) was applied to which node.  The step
+by step derivations (``matdiff.explain``) name the rules from it."""
+
+
+def differential(expr: Node, variable: Node, trace: Trace | None = None) -> Node | None:
+    """``d expr`` with respect to ``variable`` (a ``var`` node); ``None`` if it is zero.
+
+    With ``trace``, every applied differential rule is appended as ``(op, node)``."""
     if variable.op != "var":
         raise ValueError("can only differentiate with respect to a variable")
     dx = b.differential(variable.attrs[0], variable.shape)
@@ -73,11 +81,15 @@ def differential(expr: Node, variable: Node) -> Node | None:
                     f"{MAX_WORK:,} operands); long products of the variable, such as "
                     "X*X*...*X, are better written as powers (X^k)")
             memo[node] = DIFFERENTIALS[node.op](node, dargs)
+            if trace is not None:
+                trace.append((node.op, node))
     return memo[expr]
 
 
-def transpose_linear(df: Node, dx: Node) -> Node:
+def transpose_linear(df: Node, dx: Node, trace: Trace | None = None) -> Node:
     """The ``G`` with ``df = <G, dx>`` for a scalar ``df`` linear in ``dx``.
+
+    With ``trace``, every applied adjoint rule is appended as ``(op, node)``.
 
     Reverse accumulation: nodes are visited parents-first, each passing its summed
     cotangent to the operands that depend on ``dx`` through the op's adjoint rule.
@@ -103,6 +115,8 @@ def transpose_linear(df: Node, dx: Node) -> Node:
         if adjoint is None:
             raise UnsupportedError(
                 f"internal: {OPS[node.op].formula} is not linear, yet it depends on {dx!r}")
+        if trace is not None:
+            trace.append((node.op, node))
         for i, arg in enumerate(node.args):
             if arg in depends:
                 contributions.setdefault(arg, []).append(adjoint(node, i, ct))

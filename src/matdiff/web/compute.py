@@ -1,0 +1,123 @@
+"""The work behind each API route, run inside a worker process (see :mod:`.pool`).
+
+Each handler takes the request as a plain dict (already validated by the app's models)
+and returns ``(status, body)``.  User text goes to the parser and nowhere else: it is
+never evaluated.  A :class:`~matdiff.errors.MatdiffError` becomes a 422 answer with its
+kind, message and span (0-based ``start``/``end``, 1-based ``column``, and ``where``:
+``"expression"`` or ``"declaration"``), so the page can highlight the column; anything
+else is a bug and becomes a 500 with a one-line message — never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import api
+from ..errors import LimitError, MatdiffError
+
+Answer = tuple[int, dict[str, Any]]
+BACKENDS = ("numpy", "jax", "torch")
+
+
+def error_body(e: MatdiffError, expression: str) -> dict[str, Any]:
+    """The JSON of an error: ``{"error": {kind, message, start, end, column, where}}``."""
+    err: dict[str, Any] = {"kind": e.kind, "message": e.message}
+    if e.span is not None:
+        where = "expression" if e.source in (None, expression) else "declaration"
+        err.update(start=e.span.start, end=e.span.end, column=e.span.column, where=where)
+        if where == "declaration":
+            err["source"] = e.source
+    return {"error": err}
+
+
+def _declarations(payload: dict[str, Any]) -> list[str] | dict[str, str]:
+    declare = payload.get("declare")
+    if declare is None:
+        return []
+    return declare if isinstance(declare, dict) else list(declare)
+
+
+def variables(payload: dict[str, Any]) -> Answer:
+    """The variables of an expression with their inferred type, dimensions and
+    properties (declared ones included), and the expression's own shape."""
+    info = api.describe_expression(payload["expression"], _declarations(payload))
+    rows = [{"name": v.name, "type": v.kind, "dims": list(v.dims),
+             "properties": list(v.properties), "used": v.used} for v in info.variables]
+    return 200, {"expression": info.source, "kind": info.kind, "shape": list(info.shape),
+                 "variables": rows}
+
+
+def _steps(d: api.Derivative, method: str, lang: str) -> dict[str, Any]:
+    derivation = d.derivation(method=method, lang=lang)  # validates method and lang
+    return {"method": derivation.method, "lang": derivation.lang,
+            "steps": [{"text": s.text, "latex": s.latex, "rule": s.rule, "source": s.source}
+                      for s in derivation.steps]}
+
+
+def derivative(payload: dict[str, Any]) -> Answer:
+    """Everything the page shows for one derivative (see ``DerivativeRequest``)."""
+    d = api.derivative(payload["expression"], payload["wrt"],
+                       declare=_declarations(payload),
+                       layout=payload.get("layout", "mixed"),
+                       symmetric_gradient=payload.get("symmetric_gradient", "symmetrized"),
+                       order=payload.get("order"))
+    code = {backend: d.code(backend) for backend in BACKENDS}
+    body: dict[str, Any] = {
+        "expression": d.source,
+        "wrt": [str(v.attrs[0]) for v in d.wrt_variables],
+        "order": d.order,
+        "kind": d.kind,
+        "layout": d.layout,
+        "symmetric_gradient": d.options.symmetric_gradient,
+        "shape": [str(s) for s in d.shape],
+        "description": d.describe(),
+        "matrix_form": d.result is not None,
+        "text": d.text,
+        "latex": d.latex,
+        "mathml": d.mathml,
+        "equation_mathml": d.equation_mathml,
+        "index_text": d.index_text,
+        "kronecker_text": d.kronecker_text,
+        "kronecker_latex": d.kronecker_latex,
+        "kronecker_mathml": d.kronecker_mathml,
+        **code,
+        "code": code,
+        "steps": None,
+        "check": None,
+    }
+    if payload.get("steps", True):
+        body["steps"] = _steps(d, payload.get("method", "differential"),
+                               payload.get("lang", "en"))
+    if payload.get("check", True):
+        c = d.check()
+        body["check"] = {"ok": c.ok, "max_relative_error": c.max_relative_error,
+                         "summary": str(c)}
+    return 200, body
+
+
+def _warm_up(payload: dict[str, Any]) -> Answer:
+    """Import and exercise the engine once, so a worker's first request is fast."""
+    return derivative({"expression": "tr(A*X*B*X'*C)", "wrt": "X", "check": False})
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any]], Answer]] = {
+    "derivative": derivative,
+    "variables": variables,
+    "warm-up": _warm_up,
+}
+
+
+def handle(kind: str, payload: dict[str, Any]) -> Answer:
+    """Run one job; every outcome is an answer, never an exception."""
+    expression = str(payload.get("expression", ""))
+    try:
+        return HANDLERS[kind](payload)
+    except MatdiffError as e:
+        return 422, error_body(e, expression)
+    except RecursionError:
+        return 422, error_body(LimitError("the expression is too deeply nested"), expression)
+    except Exception as e:  # a bug: say so in one line, keep the worker alive
+        return 500, {"error": {"kind": "internal error",
+                               "message": f"internal error (please report it): "
+                                          f"{type(e).__name__}: {e}"}}

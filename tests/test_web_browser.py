@@ -1,0 +1,185 @@
+"""The web page in a real browser: Playwright driving Debian's chromium against a uvicorn
+server started here on a free loopback port.
+
+Issue 7's scenario: type tr(A*X*B*X'*C), choose X, see A'*C'*X*B' + C*A*X*B rendered; open
+the steps; switch a variable to symmetric and see the result change; a Hessian; a parse
+error highlighted; a shared link restores the state.  A screenshot of the page is saved
+as ``test-output/web-page.png``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from matdiff.web import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+OUTPUT = Path(__file__).resolve().parents[1] / "test-output"  # gitignored
+SEED = "A'*C'*X*B' + C*A*X*B"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="chromium is installed by `scripts/setup dev`")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    config = uvicorn.Config(create_app(time_limit=20, workers=2), host="127.0.0.1", port=port,
+                            log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not srv.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        assert thread.is_alive(), "the server stopped while starting"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    srv.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((server, "data:"))
+            else outside.append(r.url))
+    page.goto(server)
+    yield page
+    context.close()
+    assert not outside, f"the page fetched from outside the server: {outside}"
+
+
+def _enter(page: Page, expression: str, wrt: str) -> None:
+    page.fill("#expr", expression)
+    page.wait_for_selector(f"#wrt1 option[value='{wrt}']", state="attached")
+    page.select_option("#wrt1", wrt)
+    page.press("#expr", "Enter")
+
+
+def _math_tokens(page: Page) -> str:
+    return page.locator("#math math").evaluate(
+        "m => Array.from(m.querySelectorAll('mi, mn, mo')).map(e => e.textContent).join('')")
+
+
+def test_seed_example_steps_symmetric_and_shared_link(page: Page, browser: Browser) -> None:
+    _enter(page, "tr(A*X*B*X'*C)", "X")
+    expect(page.locator("#text-out")).to_have_text(SEED)
+    # rendered as MathML: the equation ends with the derivative, and has a real size
+    assert _math_tokens(page).endswith("=A⊤\u2062C⊤\u2062X\u2062B⊤+C\u2062A\u2062X\u2062B")
+    box = page.locator("#math math").bounding_box()
+    assert box is not None and box["width"] > 150 and box["height"] > 30
+    expect(page.locator("#shape")).to_contain_text("cols(A) × rows(B)")
+    expect(page.locator("#layout-badge")).to_have_text("mixed layout")
+    expect(page.locator("#checked")).to_contain_text("checked numerically")
+
+    # the steps open, and the last one states the result
+    steps = page.locator("#steps-list li")
+    expect(steps.first).not_to_be_visible()
+    page.click("#steps summary")
+    expect(steps.first).to_be_visible()
+    expect(steps.last).to_contain_text(SEED)
+
+    # code tabs
+    page.click(".tab[data-backend=torch]")
+    expect(page.locator("#code-ns")).to_have_text("torch")
+    expect(page.locator("#code-out")).not_to_be_empty()
+
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "web-page.png"), full_page=True)
+
+    # B symmetric: a symmetric constant simplifies, B' = B
+    page.locator("tr[data-name=B] input[name=symmetric]").check()
+    expect(page.locator("#text-out")).not_to_have_text(SEED)
+    symmetric = page.locator("#text-out").text_content() or ""
+    assert "B'" not in symmetric and "B" in symmetric  # (the form may be factored)
+    expect(page.locator("tr[data-name=B]")).to_have_class("edited")
+    assert "d=B%3A+symmetric" in page.url
+
+    # the link restores expression, declarations, variable and result
+    other = browser.new_page()
+    try:
+        other.goto(page.url)
+        expect(other.locator("#text-out")).to_have_text(symmetric)
+        expect(other.locator("#expr")).to_have_value("tr(A*X*B*X'*C)")
+        expect(other.locator("#wrt1")).to_have_value("X")
+        expect(other.locator("tr[data-name=B] input[name=symmetric]")).to_be_checked()
+        expect(other.locator("tr[data-name=A] input[name=symmetric]")).not_to_be_checked()
+    finally:
+        other.close()
+
+
+def test_hessian_and_layout(page: Page) -> None:
+    _enter(page, "x'*A*x", "x")
+    expect(page.locator("#text-out")).to_have_text("(A + A')*x")
+    page.select_option("#wrt2", "x")
+    expect(page.locator("#text-out")).to_have_text("A + A'")
+    expect(page.locator("#kind")).to_contain_text("order 2")
+    assert "%E2%88%82" not in page.url and page.url.count("wrt=x") == 2
+    assert _math_tokens(page).startswith("∂2")
+    page.select_option("#wrt2", "")
+    page.select_option("#layout", "numerator")
+    expect(page.locator("#text-out")).to_have_text("x'*(A + A')")
+    expect(page.locator("#layout-badge")).to_have_text("numerator layout")
+
+
+def test_parse_error_is_highlighted(page: Page) -> None:
+    _enter(page, "x'*A*x", "x")
+    expect(page.locator("#text-out")).to_have_text("(A + A')*x")
+    page.fill("#expr", "x'*A*x + foo(x)")
+    page.press("#expr", "Enter")
+    error = page.locator("#error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("column 10")
+    expect(error).to_contain_text("foo")
+    mark = page.locator("#backdrop mark")
+    expect(mark).to_have_text("foo")
+    expect(page.locator("#result")).to_be_hidden()
+    # the mark sits under the characters it names: same left edge as "foo" in the box
+    left = page.evaluate("""() => {
+        const input = document.getElementById('expr');
+        const mark = document.querySelector('#backdrop mark').getBoundingClientRect();
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = getComputedStyle(input).font;
+        const pad = parseFloat(getComputedStyle(input).paddingLeft);
+        const border = parseFloat(getComputedStyle(input).borderLeftWidth);
+        const expected = input.getBoundingClientRect().left + border + pad +
+            ctx.measureText(input.value.slice(0, 9)).width;
+        return Math.abs(mark.left - expected);
+    }""")
+    assert left < 2
+    # a shape mismatch names both shapes; fixing the text clears the mark
+    page.fill("#expr", "A*x + y")
+    page.wait_for_selector("#backdrop mark", state="detached")
+    page.fill("#expr", "A*x + B")
+    page.press("#expr", "Enter")
+    expect(error).to_contain_text("shape error")
+    expect(error).to_contain_text("matrix")
