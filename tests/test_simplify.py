@@ -441,3 +441,16 @@ def test_rebuilding_keeps_products_flat() -> None:
     # rebuilding keeps sums and products flat when an operand simplifies into one
     e = make("mul", (b.mul(b.const(1), A, B), C))
     same(simplify(e), b.mul(A, B, C))
+
+
+def test_traces_combine_only_with_scalar_factors() -> None:
+    """``tr(B)*A + tr(A)*B`` is a matrix: the traces stay apart (the rule once moved the
+    matrix factors inside, ``tr(A*B + B*A)``), and ``u'*A*v*tr(B) + tr(A)`` keeps the
+    chain outside."""
+    u, v = (b.var(name, vector(n)) for name in "uv")
+    for e in (b.add(b.mul(F("tr", B), A), b.mul(F("tr", A), B)),
+              b.add(b.mul(T(u), A, v, F("tr", B)), F("tr", A), F("tr", b.mul(A, B)))):
+        after, _ = fired(e)
+        assert after.shape == e.shape
+        problem = agree(e, after, random_env(np.random.default_rng(1)))
+        assert problem is None, problem

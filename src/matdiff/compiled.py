@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .codegen import Root, get_backend, python_name, to_program
-from .errors import MatdiffError, OptionError, ShapeError, UnsupportedError
+from .errors import OptionError, ShapeError, UnsupportedError
 from .ir import build as b
 from .ir.matrix_form import contract, to_matrix
 from .ir.nodes import Node
@@ -211,11 +211,7 @@ def direction_tensor(t: Tensor, variable: Node) -> tuple[Root, Node]:
     last = t.indices[t.rank - k:]
     out = t.indices[:t.rank - k]
     terms = tuple(Term(x.coefficient, (*x.factors, Factor(direction, last))) for x in t.terms)
-    raw = Tensor(out, terms)
-    try:
-        return _matrix_form(raw, t.rank - k), direction
-    except MatdiffError:  # a simplifier failure must not stop the (correct) einsum form
-        return raw, direction
+    return _matrix_form(Tensor(out, terms), t.rank - k), direction
 
 
 def _matrix_form(raw: Tensor, n_out: int) -> Root:

@@ -228,8 +228,10 @@ def add_trace(node: Node) -> Node | None:
             return [], t.args[0]
         if t.op == "mul":
             traces = [f for f in t.args if f.op == "tr"]
-            if len(traces) == 1:
-                return [f for f in t.args if f is not traces[0]], traces[0].args[0]
+            others = [f for f in t.args if f is not traces[0]] if len(traces) == 1 else []
+            # Only scalar factors may move inside: x'*A*y*tr(U) is not tr(x'*A*y*U).
+            if len(traces) == 1 and all(f.shape.is_scalar for f in others):
+                return others, traces[0].args[0]
         return None
 
     parts = [(t, split(t)) for t in node.args]
