@@ -273,7 +273,7 @@ def test_seed_003_least_squares() -> None:
     d = matdiff.derivative("norm2(X*w - y)^2", "w")
     assert [s.text for s in d.steps.steps] == [
         "df = d(norm2(X*w - y)^2)",
-        "= 2*(w'*X' - y')*X*dw",
+        "= 2*(X*w - y)'*X*dw",
         "= (2*X'*(X*w - y))'*dw",
         "df/dw = 2*X'*(X*w - y)",
     ]

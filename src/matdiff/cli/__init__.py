@@ -9,6 +9,7 @@ status 3).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -47,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("error: the expression is too deeply nested", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as e:  # the promise: no traceback reaches the user
         print(f"internal error (please report it): {type(e).__name__}: {e}", file=sys.stderr)
         return 3

@@ -25,7 +25,7 @@ from ..ir.ops import OPS
 from ..ir.tensor import KroneckerForm, Tensor
 from ..printing import to_latex, to_text
 from ..shapes import Dim
-from ..simplify import simplify
+from ..simplify import present, simplify
 from ..testing import Array, Structure, finite_difference_jacobian
 from .check import Checker, Env, Value, node_value
 from .rules import ADJOINT_RULES, DIFFERENTIAL_RULES, joined
@@ -104,6 +104,8 @@ class Lines:
     def equation(self, lhs: tuple[str, str] | None, rhs: Node | tuple[str, str],
                  rules: Sequence[str] = ()) -> None:
         """``lhs = rhs`` (``lhs`` None: a continuation line ``= rhs``)."""
+        if isinstance(rhs, Node):
+            rhs = present(rhs)  # as the result prints: (X*w - y)', not w'*X' - y'
         rt, rl = (to_text(rhs), to_latex(rhs)) if isinstance(rhs, Node) else rhs
         if lhs is None and self.steps and self.steps[-1].text.endswith(f"= {rt}"):
             return  # the same equation again (a rule that changed nothing visible)
