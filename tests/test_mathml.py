@@ -66,7 +66,7 @@ GOLDEN: list[tuple[str, str]] = [
      f"<mrow><mn>2</mn><mo>\u2062</mo><msup><mi>X</mi>{T}</msup><mo>\u2062</mo><mrow>{LP}"
      "<mrow><mrow><mi>X</mi><mo>\u2062</mo><mi>w</mi></mrow><mo>−</mo><mi>y</mi></mrow>"
      f"{RP}</mrow></mrow>"),
-    ("2*x/c", "<mrow><mfrac><mn>2</mn><mi>c</mi></mfrac><mo>\u2062</mo><mi>x</mi></mrow>"),
+    ("2*x/c", "<mfrac><mrow><mn>2</mn><mo>\u2062</mo><mi>x</mi></mrow><mi>c</mi></mfrac>"),
     ("-1/a", "<mrow><mo>−</mo><mfrac><mn>1</mn><mi>a</mi></mfrac></mrow>"),
     ("-0.25", "<mrow><mo>−</mo><mfrac><mn>1</mn><mn>4</mn></mfrac></mrow>"),
     ("norm2(X*w - y)^2",

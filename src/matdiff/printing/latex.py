@@ -150,6 +150,8 @@ class _LatexPrinter(PrinterBase):
             return Printed(sign + juxtapose([x.text for x in pieces]), MUL, "mul")
         scalars = [x for x in f.numerator if x.shape.is_scalar]
         rest = [x for x in f.numerator if not x.shape.is_scalar]
+        if f.divisors:  # the textbook's (x - a)/‖x - a‖: the whole product over the divisor
+            scalars, rest = scalars + rest, []
         p_lead = [str(absc.numerator)] if keep_coef and absc is not None and (
             absc.numerator != 1 or not scalars) else []
         den_lead = [str(absc.denominator)] if absc is not None and absc.denominator != 1 else []

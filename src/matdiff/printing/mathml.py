@@ -204,6 +204,8 @@ class _MathMLPrinter(PrinterBase):
             return Printed(mrow(sign, juxtapose([x.text for x in pieces])), MUL, "mul")
         scalars = [x for x in f.numerator if x.shape.is_scalar]
         rest = [x for x in f.numerator if not x.shape.is_scalar]
+        if f.divisors:  # the textbook's (x - a)/‖x - a‖: the whole product over the divisor
+            scalars, rest = scalars + rest, []
         p_lead = [str(absc.numerator)] if keep_coef and absc is not None and (
             absc.numerator != 1 or not scalars) else []
         den_lead = [str(absc.denominator)] if absc is not None and absc.denominator != 1 else []
@@ -361,17 +363,25 @@ def to_mathml(node: Node, display: str = "block") -> str:
     return math(mathml_fragment(node), display)
 
 
-def where_mathml(main: Node, definitions: Sequence[tuple[str, Node]]) -> str:
-    """``main  where P = ..., s = ...`` as MathML content (just ``main`` without names)."""
-    out = mathml_fragment(main)
-    if not definitions:
-        return out
-    defs = [mrow(mi(mathml_name(name)), mo("="), mathml_fragment(node))
+def _where_row(definitions: Sequence[tuple[str, Node]]) -> str:
+    """``where P = ..., s = ...``."""
+    defs = [mrow(mathml_name(name), mo("="), mathml_fragment(node))
             for name, node in definitions]
-    sep = mo(",")
-    joined = [part for k, d in enumerate(defs) for part in ((sep, d) if k else (d,))]
-    return mrow(out, '<mspace width="1em"/>', "<mtext>where</mtext>",
-                '<mspace width="0.5em"/>', *joined)
+    joined = [part for k, d in enumerate(defs) for part in ((mo(","), d) if k else (d,))]
+    return mrow("<mtext>where</mtext>", '<mspace width="0.5em"/>', *joined)
+
+
+def _stacked(first: str, definitions: Sequence[tuple[str, Node]]) -> str:
+    """``first``, with the ``where`` list on a line of its own below it."""
+    if not definitions:
+        return first
+    rows = "".join(f"<mtr><mtd>{r}</mtd></mtr>" for r in (first, _where_row(definitions)))
+    return f'<mtable columnalign="left">{rows}</mtable>'
+
+
+def where_mathml(main: Node, definitions: Sequence[tuple[str, Node]]) -> str:
+    """``main``, then ``where P = ..., s = ...`` below it, as MathML content."""
+    return _stacked(mathml_fragment(main), definitions)
 
 
 def equation_mathml(function: Node, variables: Sequence[Node], result: Node,
@@ -385,7 +395,7 @@ def equation_mathml(function: Node, variables: Sequence[Node], result: Node,
     top = f if atomic else paren(f)
     denominator = mrow(*(mrow(mo("∂"), mathml_fragment(v)) for v in variables))
     head = mfrac(mrow(_partial(order), top), denominator)
-    return math(mrow(head, mo("="), where_mathml(result, definitions)), display)
+    return math(_stacked(mrow(head, mo("="), mathml_fragment(result)), definitions), display)
 
 
 # --- index (Einstein) and Kronecker forms -----------------------------------------------
