@@ -118,7 +118,7 @@ class Solution:
 
     @property
     def text(self) -> str:
-        lines = [f"d/d{self.variable} {self.expression.strip()} = "
+        lines = [f"d/d{self.variable} ({self.expression.strip()}) = "
                  f"{to_text(self.gradient)} = 0",
                  f"stationary condition: {self.equation}"]
         if self.solution is not None:
