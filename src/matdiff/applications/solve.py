@@ -38,28 +38,13 @@ from ..errors import EvaluationError, UnsupportedError
 from ..evaluate import evaluate
 from ..explain import Derivation, Step
 from ..ir import build as b
-from ..ir.nodes import Node, make
+from ..ir.nodes import Node
 from ..printing import to_latex, to_text
 from ..shapes import Dim
 from ..simplify import simplify
 
 Declarations = Mapping[str, str] | Sequence[str] | None
 SOURCE = "seed 003 (least squares)"
-
-
-def substitute(node: Node, target: Node, replacement: Node) -> Node:
-    """``node`` with every occurrence of ``target`` replaced (shapes must agree)."""
-    done: dict[Node, Node] = {}
-    for n in node.walk():
-        if n is target:
-            done[n] = replacement
-        elif n.is_leaf:
-            done[n] = n
-        else:
-            args = [done[a] for a in n.args]
-            done[n] = n if all(x is y for x, y in zip(args, n.args, strict=True)) \
-                else make(n.op, args, n.attrs)
-    return done[node]
 
 
 def _split(node: Node) -> tuple[Fraction, Node]:
@@ -238,7 +223,7 @@ def solve(expr: str, wrt: str, declare: Declarations = None, seed: int = 0) -> S
         return work.result("nonlinear", g, zero, note=(
             f"not linear in {wrt}: the gradient's differential {to_text(dg)} depends on "
             f"{wrt}, so G({wrt}) = 0 has no closed form here (solve it numerically)"))
-    g0 = simplify(substitute(g, v, zero))
+    g0 = simplify(g.substitute({v: zero}))
     work.steps.append(Step(
         f"G(0) = {to_text(g0)}", f"G(0) = {to_latex(g0)}",
         f"d({to_text(g)}) = {to_text(dg)} does not depend on {wrt}: the gradient is affine, "

@@ -40,21 +40,6 @@ MAX_TERMS = 48
 T_AT = 0.37  # a value of t at which lines before the limit are compared
 
 
-def substitute(node: Node, old: Node, new: Node) -> Node:
-    """``node`` with the leaf ``old`` replaced by ``new`` (shapes agree)."""
-    memo: dict[Node, Node] = {}
-    for n in node.walk():
-        if n is old:
-            memo[n] = new
-        elif n.is_leaf:
-            memo[n] = n
-        else:
-            args = [memo[a] for a in n.args]
-            memo[n] = n if all(x is y for x, y in zip(args, n.args, strict=True)) \
-                else make(n.op, args, n.attrs)
-    return memo[node]
-
-
 Poly = dict[int, list[Node]]
 
 
@@ -158,7 +143,7 @@ def derive_limit(d: DerivativeLike, lang: str, seed: int = 0) -> tuple[Step, ...
               rf"{lhs[1]} = \lim_{{{tname} \to 0}} \frac{{f({to_latex(shifted)}) - "
               rf"f({to_latex(x)})}}{{{tname}}}", ["limit-definition"])
     inv_t = b.power(t, b.const(-1))
-    quotient = b.mul(b.add(substitute(f, x, shifted), b.neg(f)), inv_t)
+    quotient = b.mul(b.add(f.substitute({x: shifted}), b.neg(f)), inv_t)
     lines.equation(None, _lim(quotient, tname), ["limit-substitute"])
     poly = polynomial(f, x, w)
     if poly is not None and len(poly) > 1:
@@ -168,7 +153,7 @@ def derive_limit(d: DerivativeLike, lang: str, seed: int = 0) -> tuple[Step, ...
         raw = differential(f, x, trace)
         dx = b.differential(xn, x.shape)
         first = ([] if raw is None
-                 else tidy_terms(expand(substitute(raw, dx, w), w), w))
+                 else tidy_terms(expand(raw.substitute({dx: w}), w), w))
         checker.require_derivative(sum_value(first), node_value(f), "first-order expansion")
         lines.equation(None, b.add(*first) if first else b.zero(f.shape),
                        ["limit-first-order", *differential_rules(trace)])

@@ -132,20 +132,6 @@ def _common_ancestor(root: Node, target: Node) -> Node:
     return _at(root, tuple(prefix))
 
 
-def _replace(node: Node, names: dict[Node, Node]) -> Node:
-    """``node`` with every named subexpression replaced by its name."""
-    done: dict[Node, Node] = {}
-    for n in node.walk():  # children first
-        if n in names:
-            done[n] = names[n]
-        elif n.args:
-            args = tuple(done[a] for a in n.args)
-            done[n] = n if args == n.args else make(n.op, args, n.attrs)
-        else:
-            done[n] = n
-    return done[node]
-
-
 def _fresh(options: tuple[str, ...], used: set[str]) -> str:
     """The first of ``options`` not in ``used``, else the first with a number."""
     return next((n for n in options if n not in used),
@@ -186,9 +172,9 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
     for node in chosen:
         name = _fresh(_NAMES[node.shape.kind], used)
         used.add(name)
-        definitions.append((name, _replace(node, names)))
+        definitions.append((name, node.substitute(names)))
         names[node] = make("var", (), (name, frozenset()), node.shape)
-    return WhereForm(_replace(root, names), tuple(definitions))
+    return WhereForm(root.substitute(names), tuple(definitions))
 
 
 _SCALING = frozenset({"mul", "transpose", "diagm", "hadamard"})
@@ -243,7 +229,7 @@ def normalized_form(root: Node, name: str) -> tuple[Node, Node] | None:
             if all(_tree_count(r, e) == k == _tree_count(r, e, _SCALING)
                    for r, k in zip(rests, ks, strict=True)):
                 p = make("var", (), (name, frozenset()), e.shape)
-                new = [_replace(r, {e: p}) for r in rests]
+                new = [r.substitute({e: p}) for r in rests]
                 body = new[0] if len(new) == 1 else make("add", tuple(new))
                 if body is p:
                     return None  # naming the whole result says nothing

@@ -12,7 +12,7 @@ the parser keeps spans on its syntax tree and reports errors from there.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -81,6 +81,21 @@ class Node:
     def variables(self) -> dict[str, Node]:
         """The ``var`` leaves by name."""
         return {n.attrs[0]: n for n in self.walk() if n.op == "var"}
+
+    def substitute(self, mapping: Mapping[Node, Node]) -> Node:
+        """This expression with every occurrence of a key of ``mapping`` replaced by its
+        value (shapes agree)."""
+        done: dict[Node, Node] = {}
+        for n in self.walk():  # children first
+            if n in mapping:
+                done[n] = mapping[n]
+            elif n.is_leaf:
+                done[n] = n
+            else:
+                args = [done[a] for a in n.args]
+                same = all(x is y for x, y in zip(args, n.args, strict=True))
+                done[n] = n if same else make(n.op, args, n.attrs)
+        return done[self]
 
 
 _TABLE: weakref.WeakValueDictionary[tuple[Any, ...], Node] = weakref.WeakValueDictionary()

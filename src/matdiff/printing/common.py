@@ -1,4 +1,5 @@
-"""What the text and LaTeX printers share: the printed-fragment type and the dispatch.
+"""What the printers share: the printed-fragment type, the dispatch, and the product logic
+of the typeset printers (LaTeX, MathML).
 
 Each printer turns a node into a :class:`Printed` fragment: its text, the precedence of
 its outermost operator (from that printer's own table), and a tag naming the form
@@ -8,11 +9,12 @@ its outermost operator (from that printer's own table), and a tag naming the for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import ClassVar, NamedTuple
 
 from ..ir.nodes import Node
+from ..ir.products import split_factors
 
 
 class Printed(NamedTuple):
@@ -80,3 +82,98 @@ def print_sum(pr: PrinterBase, node: Node, add_prec: int,
             tp = pr.p(term, bare=True)
             text += " + " + wrap(tp, tp.prec > add_prec)
     return Printed(text, add_prec, "add")
+
+
+# --- typeset printers (LaTeX, MathML): one product logic, the tokens per printer --------
+
+ADD = 10  # a + b, a - b
+MUL = 20  # a b (juxtaposition), a ⊙ b, a ⊘ b
+NEG = 30  # -a
+FRAC = 35  # a fraction: atomic to the eye, but not as the base of a superscript
+SUP = 40  # a^b, A^T, X^-1
+ATOM = 50  # names, calls, parenthesised
+
+
+class TypesetPrinter(PrinterBase):
+    """Products as textbooks typeset them: ``[-] c f1 f2 ...`` juxtaposed, or one
+    fraction ``[-] (p s1 s2 M)/(q d1 d2)`` when there are scalar divisors (the whole
+    product over the divisor, as the Cookbook writes ``(x - a)/‖x - a‖``), or
+    ``(p/q) M1 M2`` for a fractional coefficient.  A subclass gives the tokens."""
+
+    minus: ClassVar[str]
+
+    @staticmethod
+    def lead(text: str) -> str:
+        """A leading number token."""
+        raise NotImplementedError
+
+    @staticmethod
+    def group(*parts: str) -> str:
+        """Pieces printed as one unit (LaTeX: concatenated; MathML: an ``<mrow>``)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def paren(text: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def juxtapose(pieces: Sequence[str]) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def fraction(numerator: str, denominator: str) -> str:
+        raise NotImplementedError
+
+    def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[str] = ()
+                ) -> list[Printed]:
+        """Juxtaposed factors with the text printer's parenthesis rules."""
+        out = [Printed(self.lead(t), ATOM, "const") for t in lead]
+        for node in nodes:
+            fp = self.p(node)
+            if not out and not after_sign:
+                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul")
+            else:
+                ok = fp.prec > NEG
+            out.append(fp if ok else Printed(self.paren(fp.text), ATOM, fp.tag))
+        return out
+
+    def braced(self, nodes: Sequence[Node], lead: Sequence[str]) -> str:
+        """A fraction's numerator or denominator."""
+        if not nodes and not lead:
+            return self.lead("1")
+        if len(nodes) + len(lead) == 1:
+            return self.lead(lead[0]) if lead else self.p(nodes[0]).text
+        return self.group(self.juxtapose([x.text for x in self.factors(nodes, True, lead)]))
+
+    def product(self, node: Node, negate: bool = False) -> Printed:
+        f = split_factors(node.args)
+        coef = f.coefficient
+        if coef is not None and negate:
+            coef = -coef
+        sign = self.minus if coef is not None and coef < 0 else ""
+        absc = abs(coef) if coef is not None else None
+        keep_coef = absc is not None and not (f.coefficient == -1 and f.numerator)
+        if not f.divisors and (absc is None or absc.denominator == 1):
+            # a literal 1 is kept by the text printer (it reads back); a textbook drops it
+            lead = [str(absc)] if keep_coef and not (absc == 1 and f.numerator) else []
+            pieces = self.factors(f.numerator, bool(sign), lead)
+            if len(pieces) == 1:
+                single = pieces[0]
+                return Printed(self.group(sign, single.text), NEG, "neg") if sign else single
+            return Printed(self.group(sign, self.juxtapose([x.text for x in pieces])), MUL,
+                           "mul")
+        scalars = [x for x in f.numerator if x.shape.is_scalar]
+        rest = [x for x in f.numerator if not x.shape.is_scalar]
+        if f.divisors:  # the textbook's (x - a)/‖x - a‖: the whole product over the divisor
+            scalars, rest = scalars + rest, []
+        p_lead = [str(absc.numerator)] if keep_coef and absc is not None and (
+            absc.numerator != 1 or not scalars) else []
+        den_lead = [str(absc.denominator)] if absc is not None and absc.denominator != 1 else []
+        frac = self.fraction(self.braced(scalars, p_lead), self.braced(f.divisors, den_lead))
+        if not rest:
+            if sign:
+                return Printed(self.group(sign, frac), NEG, "neg")
+            return Printed(frac, FRAC, "ratio")
+        tail = self.factors(rest, True)
+        return Printed(self.group(sign, self.juxtapose([frac] + [x.text for x in tail])), MUL,
+                       "mul")

@@ -21,15 +21,7 @@ from fractions import Fraction
 from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
-from ..ir.products import split_factors
-from .common import Printed, PrinterBase, print_sum
-
-ADD = 10  # a + b, a - b
-MUL = 20  # a b (juxtaposition), a \odot b, a \oslash b
-NEG = 30  # -a
-FRAC = 35  # \frac{a}{b}: atomic to the eye, but not as the base of a superscript
-SUP = 40  # a^{b}, A^{\top}, X^{-1}
-ATOM = 50  # names, calls, \left( ... \right)
+from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter, print_sum
 
 _STANDARD_FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
                        "sinh", "cosh", "tanh")
@@ -108,58 +100,28 @@ def juxtapose(pieces: Sequence[str]) -> str:
     return out
 
 
-class _LatexPrinter(PrinterBase):
-    def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[str] = ()
-                ) -> list[Printed]:
-        """Juxtaposed factors with the text printer's parenthesis rules."""
-        out = [Printed(t, ATOM, "const") for t in lead]
-        for node in nodes:
-            fp = self.p(node)
-            if not out and not after_sign:
-                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul")
-            else:
-                ok = fp.prec > NEG
-            out.append(fp if ok else Printed(paren(fp.text), ATOM, fp.tag))
-        return out
+class _LatexPrinter(TypesetPrinter):
+    minus = "-"
 
-    def braced(self, nodes: Sequence[Node], lead: Sequence[str]) -> str:
-        """A fraction's numerator or denominator: the braces delimit a lone factor."""
-        if not nodes and not lead:
-            return "1"
-        if len(nodes) + len(lead) == 1:
-            return lead[0] if lead else self.p(nodes[0]).text
-        return juxtapose([x.text for x in self.factors(nodes, True, lead)])
+    @staticmethod
+    def lead(text: str) -> str:
+        return text
 
-    def product(self, node: Node, negate: bool = False) -> Printed:
-        r"""``[-] c f1 f2 ...``, or with divisors / a fractional coefficient
-        ``[-]\frac{p s1 s2}{q d1 d2} M1 M2`` (scalar factors in the fraction)."""
-        f = split_factors(node.args)
-        coef = f.coefficient
-        if coef is not None and negate:
-            coef = -coef
-        sign = "-" if coef is not None and coef < 0 else ""
-        absc = abs(coef) if coef is not None else None
-        keep_coef = absc is not None and not (f.coefficient == -1 and f.numerator)
-        if not f.divisors and (absc is None or absc.denominator == 1):
-            # a literal 1 is kept by the text printer (it reads back); a textbook drops it
-            lead = [str(absc)] if keep_coef and not (absc == 1 and f.numerator) else []
-            pieces = self.factors(f.numerator, bool(sign), lead)
-            if len(pieces) == 1:
-                single = pieces[0]
-                return Printed(sign + single.text, NEG, "neg") if sign else single
-            return Printed(sign + juxtapose([x.text for x in pieces]), MUL, "mul")
-        scalars = [x for x in f.numerator if x.shape.is_scalar]
-        rest = [x for x in f.numerator if not x.shape.is_scalar]
-        if f.divisors:  # the textbook's (x - a)/‖x - a‖: the whole product over the divisor
-            scalars, rest = scalars + rest, []
-        p_lead = [str(absc.numerator)] if keep_coef and absc is not None and (
-            absc.numerator != 1 or not scalars) else []
-        den_lead = [str(absc.denominator)] if absc is not None and absc.denominator != 1 else []
-        frac = _fraction(self.braced(scalars, p_lead), self.braced(f.divisors, den_lead))
-        if not rest:
-            return Printed(sign + frac, NEG if sign else FRAC, "neg" if sign else "ratio")
-        tail = self.factors(rest, True)
-        return Printed(sign + juxtapose([frac] + [x.text for x in tail]), MUL, "mul")
+    @staticmethod
+    def group(*parts: str) -> str:
+        return "".join(parts)
+
+    @staticmethod
+    def paren(text: str) -> str:
+        return paren(text)
+
+    @staticmethod
+    def juxtapose(pieces: Sequence[str]) -> str:
+        return juxtapose(pieces)
+
+    @staticmethod
+    def fraction(numerator: str, denominator: str) -> str:
+        return _fraction(numerator, denominator)
 
 
 # --- rows ----------------------------------------------------------------------------

@@ -28,18 +28,10 @@ from html import escape
 from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
-from ..ir.products import split_factors
 from ..ir.tensor import Index, KroneckerForm, Tensor
-from .common import Printed, PrinterBase
+from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter
 from .index import IndexHeader, _factor, _Printed, _split_coefficient, _Style, index_names
 from .latex import _GREEK
-
-ADD = 10
-MUL = 20
-NEG = 30
-FRAC = 35
-SUP = 40
-ATOM = 50
 
 PRECEDENCE: dict[str, int] = {
     "var": ATOM, "differential": ATOM, "const": ATOM, "fill": ATOM, "eye": ATOM,
@@ -162,60 +154,30 @@ def _wrap(p: Printed, ok: bool) -> str:
 
 # --- the printer ------------------------------------------------------------------------
 
-class _MathMLPrinter(PrinterBase):
+class _MathMLPrinter(TypesetPrinter):
     """The LaTeX printer's product logic with MathML tokens."""
 
-    def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[str] = ()
-                ) -> list[Printed]:
-        out = [Printed(mn(t), ATOM, "const") for t in lead]
-        for node in nodes:
-            fp = self.p(node)
-            if not out and not after_sign:
-                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul")
-            else:
-                ok = fp.prec > NEG
-            out.append(fp if ok else Printed(paren(fp.text), ATOM, fp.tag))
-        return out
+    minus = mo(MINUS)
 
-    def braced(self, nodes: Sequence[Node], lead: Sequence[str]) -> str:
-        """A fraction's numerator or denominator (one ``<mrow>``)."""
-        if not nodes and not lead:
-            return mn("1")
-        if len(nodes) + len(lead) == 1:
-            return mn(lead[0]) if lead else self.p(nodes[0]).text
-        return mrow(juxtapose([x.text for x in self.factors(nodes, True, lead)]))
+    @staticmethod
+    def lead(text: str) -> str:
+        return mn(text)
 
-    def product(self, node: Node, negate: bool = False) -> Printed:
-        """``[−] c f1 f2 ...``, or ``[−] (p s1 s2)/(q d1 d2) M1 M2`` with divisors or a
-        fractional coefficient (scalar factors in the fraction), as in LaTeX."""
-        f = split_factors(node.args)
-        coef = f.coefficient
-        if coef is not None and negate:
-            coef = -coef
-        sign = mo(MINUS) if coef is not None and coef < 0 else ""
-        absc = abs(coef) if coef is not None else None
-        keep_coef = absc is not None and not (f.coefficient == -1 and f.numerator)
-        if not f.divisors and (absc is None or absc.denominator == 1):
-            lead = [str(absc)] if keep_coef and not (absc == 1 and f.numerator) else []
-            pieces = self.factors(f.numerator, bool(sign), lead)
-            if len(pieces) == 1:
-                single = pieces[0]
-                return Printed(mrow(sign, single.text), NEG, "neg") if sign else single
-            return Printed(mrow(sign, juxtapose([x.text for x in pieces])), MUL, "mul")
-        scalars = [x for x in f.numerator if x.shape.is_scalar]
-        rest = [x for x in f.numerator if not x.shape.is_scalar]
-        if f.divisors:  # the textbook's (x - a)/‖x - a‖: the whole product over the divisor
-            scalars, rest = scalars + rest, []
-        p_lead = [str(absc.numerator)] if keep_coef and absc is not None and (
-            absc.numerator != 1 or not scalars) else []
-        den_lead = [str(absc.denominator)] if absc is not None and absc.denominator != 1 else []
-        frac = mfrac(self.braced(scalars, p_lead), self.braced(f.divisors, den_lead))
-        if not rest:
-            if sign:
-                return Printed(mrow(sign, frac), NEG, "neg")
-            return Printed(frac, FRAC, "ratio")
-        tail = self.factors(rest, True)
-        return Printed(mrow(sign, juxtapose([frac] + [x.text for x in tail])), MUL, "mul")
+    @staticmethod
+    def group(*parts: str) -> str:
+        return mrow(*parts)
+
+    @staticmethod
+    def paren(text: str) -> str:
+        return paren(text)
+
+    @staticmethod
+    def juxtapose(pieces: Sequence[str]) -> str:
+        return juxtapose(pieces)
+
+    @staticmethod
+    def fraction(numerator: str, denominator: str) -> str:
+        return mfrac(numerator, denominator)
 
 
 Row = Callable[[_MathMLPrinter, Node, bool], "str | Printed"]
