@@ -195,6 +195,10 @@ class Report:
     def __init__(self) -> None:
         self.failures: list[str] = []
         self.rows: list[tuple[str, ...]] = []
+        self.targets: list[tuple[str, bool]] = []  # issue 6's targets: (what, met)
+
+    def target(self, what: str, met: bool) -> None:
+        self.targets.append((what, met))
 
     def row(self, *cells: str) -> None:
         print("  " + "  ".join(cells), flush=True)
@@ -237,9 +241,13 @@ def run_problem(p: Problem, n: int, args: argparse.Namespace, rep: Report,
     g_cf = p.grad_cf(**env)
     d, t_make = produce_time(p, 1, env)
     print(f"  gradient  (matdiff produced it in {t_make * 1e3:.1f} ms: {d.text})")
+    rep.target(f"{p.name} n={n} producing the gradient {t_make * 1e3:.1f} ms < 50 ms",
+               t_make < 0.05)
     cf = timed("hand-written NumPy closed form", lambda: p.grad_cf(**env), g_cf, None)
     grad_np = d.compile("numpy")
-    timed("matdiff generated NumPy", lambda: grad_np(**env), g_cf, cf)
+    t_g = timed("matdiff generated NumPy", lambda: grad_np(**env), g_cf, cf)
+    if n == 1000 and t_g and cf:
+        rep.target(f"{p.name} n={n} gradient / CF {t_g / cf:.2f} <= 1.10", t_g / cf <= 1.10)
     if HAVE_JAX:
         jenv = {k: jnp.asarray(v) for k, v in env.items()}
         grad_jx = d.compile("jax")
@@ -257,6 +265,8 @@ def run_problem(p: Problem, n: int, args: argparse.Namespace, rep: Report,
     entries = p.hessian_entries(n)
     h, t_make = produce_time(p, 2, env)
     print(f"  Hessian   (matdiff produced it in {t_make * 1e3:.1f} ms)")
+    rep.target(f"{p.name} n={n} producing the Hessian {t_make * 1e3:.1f} ms < 50 ms",
+               t_make < 0.05)
     k = len(np.shape(env[p.wrt]))
     t_jh: float | None = None
     if entries > args.max_entries:
@@ -284,6 +294,10 @@ def run_problem(p: Problem, n: int, args: argparse.Namespace, rep: Report,
                          "spd" in p.declare[0] else v)
             if t_md and t_jh:
                 print(f"    => jax.hessian / matdiff NumPy = {t_jh / t_md:.1f}x")
+            if t_md and t_jh and n >= 100:
+                want = 20 if p.name in ("F1", "F3", "F4") else 2
+                rep.target(f"{p.name} n={n} jax.hessian / matdiff dense "
+                           f"{t_jh / t_md:.1f}x >= {want}x", t_jh / t_md >= want)
         if HAVE_TORCH and autodiff:
             th = torch.func.hessian(lambda *a: p.f_jax(torch, *a),
                                     argnums=names.index(p.wrt))
@@ -323,6 +337,10 @@ def run_problem(p: Problem, n: int, args: argparse.Namespace, rep: Report,
     if t_jh and (t_hvp or t_fac):
         best = min(t for t in (t_hvp, t_fac) if t)
         print(f"    => jax.hessian (dense) / matdiff structured = {t_jh / best:,.0f}x")
+    if t_jh and (t_hvp or t_fac) and n == 100:
+        best = min(t for t in (t_hvp, t_fac) if t)
+        rep.target(f"{p.name} n={n} jax.hessian / matdiff structured "
+                   f"{t_jh / best:,.0f}x >= 1000x", t_jh / best >= 1000)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
             run_problem(p, n, args, rep, hessians=True)
         for n in grad_only:
             run_problem(p, n, args, rep, hessians=False)
+    if rep.targets and not args.quick:
+        print("\nissue 6 targets (medians of this run):")
+        for what, met in rep.targets:
+            print(f"  {'met   ' if met else 'MISSED'}  {what}")
     if rep.failures:
         print("\nDISAGREEMENTS / FAILURES:")
         for f in rep.failures:

@@ -161,7 +161,11 @@ def test_torch_code_takes_dtype_and_device_from_inputs() -> None:
     ("x'*inv(A)*z", "z", None, "solve("),  # inv applied: a solve, no inverse
     ("x'*diag(u)*A*x", "x", None, "u * (A @ x)"),  # a diagonal broadcast, not np.diag
     ("norm2(X - U*V')^2", "U", None, "V.T @ V"),  # distributed: X*V - U*(V'*V)
-    ("sum(log(1 + exp(-y.*(X*w))))", ["w", "w"], None, "X.T * ("),
+    # d = y.^2 .* exp(z)./(exp(z) + 1).^2 >= 0 provably: X'*diag(d)*X as a syrk
+    ("sum(log(1 + exp(-y.*(X*w))))", ["w", "w"], None, "[:, None] * X).T @ _z0"),
+    # d = 6*(X*w) may be negative: no square root, the broadcast product
+    ("sum((X*w).^3)", ["w", "w"], None, "X.T * ("),
+    ("sum(exp(X*w))", ["w", "w"], None, "[:, None] * X).T @ _z0"),
 ])
 def test_fast_spellings(expr: str, wrt: Any, declare: Any, needle: str) -> None:
     d = matdiff.derivative(expr, wrt, declare=declare)

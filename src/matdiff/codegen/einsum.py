@@ -16,8 +16,9 @@ per term:
 * an output index that no factor carries gets ``np.ones`` of its size as one more
   operand (``T_ij = x_i`` is ``np.einsum('i,j->ij', x, np.ones((n,)))``); a term with
   no indexed factor at all is ``scalars * np.ones(shape)``;
-* ``optimize=True`` when a term has three or more operands (NumPy then picks the
-  contraction order; with two there is nothing to choose);
+* ``optimize=True`` when a term has three or more operands and sums an index (NumPy
+  then picks the contraction order; with two operands, or nothing summed, there is
+  nothing to choose and the search would cost ~30 µs a call);
 * a term that is one operand already in output order is that operand, no einsum.
 
 Subscript letters: outputs ``i j k l m ...`` in axis order, summed indices ``p q r ...``
@@ -88,7 +89,8 @@ class _Operand:
 
 class _Lowering:
     def __init__(self, t: Tensor, sizes: Mapping[Dim, str], backend: Backend,
-                 code: Callable[[Node], str] | None = None, ref: str | None = None):
+                 code: Callable[[Node], str] | None = None, ref: str | None = None,
+                 views: bool = False):
         if len(set(t.indices)) != len(t.indices):
             raise UnsupportedError("an einsum output cannot repeat an index")
         if len(t.indices) > len(_OUTPUT_LETTERS):
@@ -100,6 +102,7 @@ class _Lowering:
         self.letters = dict(zip(t.indices, _OUTPUT_LETTERS, strict=False))
         self._code = code
         self.ref = ref
+        self.views = views
 
     def code(self, node: Node) -> str:
         if self._code is not None:
@@ -178,8 +181,14 @@ class _Lowering:
         output = "".join(letters[i] for i in self.t.indices)
         if len(operands) == 1 and inputs[0] == output:
             return operands[0].code  # already T[o...]: no einsum needed
+        if (self.views and len(operands) == 1 and len(output) == 2
+                and inputs[0] == output[::-1]):
+            return _operand(operands[0].code) + ".T"  # a transposed matrix: a view
         args = [f"'{','.join(inputs)}->{output}'", *(op.code for op in operands)]
-        if len(operands) >= 3 and self.be.einsum_optimize:
+        summed = {ch for word in inputs for ch in word} - set(output)
+        if len(operands) >= 3 and summed and self.be.einsum_optimize:
+            # an order to choose only when something is summed: a pure outer/Hadamard
+            # product has none, and NumPy's path search costs ~30 µs a call
             args.append(self.be.einsum_optimize)
         return f"{self.be.fn('einsum')}({', '.join(args)})"
 
@@ -214,7 +223,7 @@ def _drop_redundant_ones(operands: list[_Operand]) -> list[_Operand]:
 
 def to_einsum_code(t: Tensor, sizes: Mapping[Dim, str] | None = None,
                    backend: str | Backend = "numpy",
-                   code: Callable[[Node], str] | None = None) -> str:
+                   code: Callable[[Node], str] | None = None, views: bool = False) -> str:
     """``t`` as one Python expression over ``backend``: the sum of its terms, each a
     coefficient times scalar factors times an ``einsum`` (see the module doc).
 
@@ -222,11 +231,13 @@ def to_einsum_code(t: Tensor, sizes: Mapping[Dim, str] | None = None,
     :func:`~matdiff.codegen.array_code.to_array_code`; it is needed for ``eye``, all-ones
     factors and output axes that no factor carries.  ``code`` prints a factor node
     (default: :func:`~matdiff.codegen.array_code.to_array_code`; a program printer passes
-    its own, which names shared subexpressions).  The value has the shape of the
+    its own, which names shared subexpressions).  ``views``: a transposed matrix
+    alone is ``A.T`` rather than ``einsum('ji->ij', A)`` (both are views in NumPy; the
+    first reads better).  The value has the shape of the
     output indices' sizes (a float or 0-d array for a rank-0 tensor).
     """
     be = get_backend(backend)
-    low = _Lowering(t, sizes or {}, be, code, _reference(t, be))
+    low = _Lowering(t, sizes or {}, be, code, _reference(t, be), views)
     terms = [low.term(x) for x in t.terms]
     terms = [(c, body) for c, body in terms if c != 0]
     if not terms:

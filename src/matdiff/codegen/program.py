@@ -29,6 +29,7 @@ from ..ir.tensor import Tensor
 from ..shapes import Dim
 from .array_code import (
     ATOM,
+    MUL,
     POW,
     UNARY,
     Code,
@@ -43,6 +44,8 @@ from .backends import Backend, get_backend
 from .chain import Item, Sizes, dense, fold_chain, size_of
 from .einsum import to_einsum_code
 from .lower import lower
+from .outer import to_block_code
+from .sign import nonnegative
 
 Root = Node | Tensor
 
@@ -72,6 +75,7 @@ class FastPrinter(Printer):
         super().__init__(backend, sizes, names, ref)
         self.dims = dims
         self.named: set[Node] = set()
+        self.syrk_names: list[str] = []  # walrus temporaries of _syrk, z0, z1, ...
 
     def item(self, node: Node) -> Item:
         rows, cols = size_of(node.shape.rows, self.dims), size_of(node.shape.cols, self.dims)
@@ -88,12 +92,37 @@ class FastPrinter(Printer):
             return Item(self.code(node), rows, cols, transposed_of=self.code(node.args[0]))
         return Item(self.code(node), rows, cols)
 
+    def _syrk(self, factors: Sequence[Node]) -> Code | None:
+        """``M'*diag(d)*M`` with ``d`` provably >= 0 (:mod:`.sign`) as ``Z.T @ Z``,
+        ``Z = sqrt(d)[:, None] * M``: NumPy runs ``Z.T @ Z`` as a BLAS syrk (one
+        triangle), 1.3-1.7x faster than ``(M.T * d) @ M``; XLA and torch gain nothing,
+        so NumPy only."""
+        if self.backend.name != "numpy" or len(factors) != 3:
+            return None
+        mt, dm, m = factors
+        if (mt.op != "transpose" or mt.args[0] is not m or dm.op != "diagm"
+                or m.shape.kind != "matrix" or dm in self.named or not nonnegative(dm)):
+            return None
+        taken = set(self.names.values())
+        z = next(name for k in range(len(self.syrk_names), len(self.syrk_names) + len(taken) + 1)
+                 if (name := f"_z{k}") not in taken)
+        self.syrk_names.append(z)
+        root = self.call("sqrt", self.code(dm.args[0]).text)
+        return Code(f"({z} := {root}[:, None] * {_wrap(self.code(m), MUL)}).T @ {z}", MUL)
+
     def product(self, node: Node, negate: bool = False) -> Code:
         f = split_factors(node.args)
         coef = f.coefficient
         if negate:
             coef = -(coef if coef is not None else Fraction(1))
         minus = coef == -1 and bool(f.numerator)
+        syrk = self._syrk(f.numerator)
+        if syrk is not None and not f.divisors:
+            if coef is None or coef == 1:
+                return syrk
+            if coef == -1:
+                return Code("-" + _wrap(syrk, POW), UNARY)
+            return _binop(number(coef), "*", syrk, MUL)
         items: list[Item] = []
         if coef is not None and coef != 1 and not minus:
             items.append(Item(number(coef), None, None))
@@ -133,11 +162,14 @@ def to_program(roots: Sequence[Root], sizes: Mapping[Dim, str] | None = None,
     dims = dims or {}
     nodes: list[Node] = []
     for r in roots:
-        nodes.extend(r.nodes() if isinstance(r, Tensor) else [r])
+        # every factor occurrence (not the distinct nodes): a factor used by two terms
+        # is shared, and becomes one temporary
+        nodes.extend([f.node for x in r.terms for f in x.factors] if isinstance(r, Tensor)
+                     else [r])
     lowered = dict(zip(nodes, lower(nodes, dims), strict=True))
     new_roots: list[Root] = [r.map_nodes(lambda n: lowered[n]) if isinstance(r, Tensor)
                              else lowered[r] for r in roots]
-    all_nodes = list(lowered.values())
+    all_nodes = [lowered[n] for n in nodes]  # with repeats: they make a node shared
     inputs: dict[str, str] = {}
     for n in all_nodes:
         for leaf in n.walk():
@@ -157,7 +189,16 @@ def to_program(roots: Sequence[Root], sizes: Mapping[Dim, str] | None = None,
     outputs = []
     for r in new_roots:
         if isinstance(r, Tensor):
-            outputs.append(to_einsum_code(r, sizes, be, code=lambda n: _print(p, n)))
+            def code(n: Node) -> str:
+                return _print(p, n)
+            block = to_block_code(r, sizes or {}, be, code)
+            if block is None:
+                outputs.append(to_einsum_code(r, sizes, be, code=code))
+                continue
+            # L and R as statements of their own: the module reads one line per column
+            left, right = f"{temp}{len(statements)}", f"{temp}{len(statements) + 1}"
+            statements += [(left, block.left), (right, block.right)]
+            outputs.append(block.product.format(left=left, right=right))
         else:
             outputs.append(_print(p, r))
     return Program(tuple(statements), tuple(outputs), inputs)
