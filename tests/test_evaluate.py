@@ -234,7 +234,7 @@ def test_shared_subexpressions_are_computed_once() -> None:
         e = b.mul(b.const(Fraction(1, 2)), b.add(e, e))
     start = time.perf_counter()
     np.testing.assert_allclose(evaluate(e, ENV), E["x"], rtol=1e-12)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0  # a bound, not a speed goal
 
 
 def test_deep_expression_does_not_recurse() -> None:

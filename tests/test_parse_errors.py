@@ -137,7 +137,7 @@ def test_bad_input(text: str, declare: list[str], cls: type[MatdiffError], fragm
     assert err.source == text
     rendered = str(err)
     assert "^" in rendered and f"(column {column})" in rendered
-    assert elapsed < 0.5
+    assert elapsed < 5.0  # nothing hangs: a bound, not a speed goal
 
 
 def test_deep_but_unclosed_parentheses_report_the_missing_parenthesis() -> None:
