@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import ClassVar, NamedTuple
 
+from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.products import split_factors
 
@@ -67,6 +68,15 @@ class PrinterBase:
 
     def product(self, node: Node, negate: bool = False) -> Printed:
         raise NotImplementedError
+
+    def render(self, node: Node) -> str:
+        """``node`` printed whole; a :class:`LimitError` when too deep to print."""
+        try:
+            for n in node.walk():  # children first, so the recursion below stays shallow
+                self.p(n)
+            return self.p(node).text
+        except RecursionError:
+            raise LimitError("the expression is too deeply nested to print") from None
 
 
 def print_sum(pr: PrinterBase, node: Node, add_prec: int,

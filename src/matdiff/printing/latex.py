@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter, print_sum
@@ -239,10 +238,4 @@ _LatexPrinter.number = number
 
 def to_latex(node: Node) -> str:
     r"""``node`` in LaTeX, e.g. ``A^{\top} C^{\top} X B^{\top} + C A X B``."""
-    printer = _LatexPrinter()
-    try:
-        for n in node.walk():  # children first, so the recursion below stays shallow
-            printer.p(n)
-        return printer.p(node).text
-    except RecursionError:
-        raise LimitError("the expression is too deeply nested to print") from None
+    return _LatexPrinter().render(node)

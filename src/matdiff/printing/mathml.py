@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from html import escape
 
-from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..ir.tensor import Index, KroneckerForm, Tensor
@@ -310,13 +309,7 @@ _MathMLPrinter.number = number
 
 def mathml_fragment(node: Node) -> str:
     """``node`` as MathML content (no ``<math>`` element), one ``<mrow>`` or token."""
-    printer = _MathMLPrinter()
-    try:
-        for n in node.walk():  # children first, so the recursion below stays shallow
-            printer.p(n)
-        return printer.p(node).text
-    except RecursionError:
-        raise LimitError("the expression is too deeply nested to print") from None
+    return _MathMLPrinter().render(node)
 
 
 def to_mathml(node: Node, display: str = "block") -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
-from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.numbers import finite_decimal
 from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS
@@ -223,10 +222,4 @@ _TextPrinter.number = number
 
 def to_text(node: Node) -> str:
     """``node`` in the input language, e.g. ``A'*C'*X*B' + C*A*X*B``."""
-    printer = _TextPrinter()
-    try:
-        for n in node.walk():  # children first, so the recursion below stays shallow
-            printer.p(n)
-        return printer.p(node).text
-    except RecursionError:
-        raise LimitError("the expression is too deeply nested to print") from None
+    return _TextPrinter().render(node)
