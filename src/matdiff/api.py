@@ -40,14 +40,14 @@ from .codegen import python_name, to_array_code, to_einsum_code
 from .compiled import Compiled, direction_tensor, factored, module_source
 from .diff import differentiate_tensor
 from .diff import gradient as raw_gradient
-from .errors import EvaluationError, MatdiffError, OptionError
-from .evaluate import dimension_sizes, evaluate, evaluate_tensor
+from .errors import MatdiffError, OptionError
+from .evaluate import check_point, dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
 from .ir.cse import WhereForm, where_form
+from .ir.layout import axes_groups, layout_permutation, matrix_slots
 from .ir.matrix_form import contract, kronecker_form, to_matrix
 from .ir.nodes import Node
 from .ir.tensor import (
-    Index,
     KroneckerForm,
     KroneckerTerm,
     Tensor,
@@ -120,46 +120,6 @@ def _constrain(g: Node, structure: testing.Structure, record: list[Rewrite]) -> 
     return g
 
 
-def _axes_groups(function: Node, variables: Sequence[Node]) -> list[list[int]]:
-    """Positions of the function's axes, then of each variable's, in mixed layout."""
-    groups: list[list[int]] = []
-    start = 0
-    for node in (function, *variables):
-        n = len(node.shape.dims)
-        groups.append(list(range(start, start + n)))
-        start += n
-    return groups
-
-
-def layout_permutation(layout: str, groups: list[list[int]]) -> list[int]:
-    """Mixed-layout axis positions in the order the layout puts them (module docstring)."""
-    if layout == "mixed":
-        return [a for g in groups for a in g]
-    numerator = groups[0] + [a for g in groups[1:] for a in reversed(g)]
-    return numerator if layout == "numerator" else list(reversed(numerator))
-
-
-def _matrix_slots(t: Tensor, layout: str, groups: list[list[int]],
-                  function: Node) -> tuple[Index | None, Index | None]:
-    """Rows and columns of the matrix form (``t`` already in the layout's axis order).
-
-    One axis: a column, except a row-vector function in mixed layout, a variable's axis
-    in numerator layout and a function's axis in denominator layout (seed 003).
-    """
-    if t.rank == 2:
-        return t.indices[0], t.indices[1]
-    if t.rank == 0:
-        return None, None
-    from_function = bool(groups[0])
-    if layout == "mixed":
-        row = from_function and function.shape.kind == "row"
-    elif layout == "numerator":
-        row = not from_function
-    else:
-        row = from_function
-    return (None, t.indices[0]) if row else (t.indices[0], None)
-
-
 @dataclass
 class Derivative:
     """A computed derivative of any kind and order; printable forms are computed on
@@ -202,7 +162,7 @@ class Derivative:
 
     @cached_property
     def _groups(self) -> list[list[int]]:
-        return _axes_groups(self.function, self.wrt_variables)
+        return axes_groups(self.function, self.wrt_variables)
 
     @cached_property
     def permutation(self) -> list[int]:
@@ -221,7 +181,7 @@ class Derivative:
         t = self.tensor
         if t.rank > 2:
             return None
-        rows, cols = _matrix_slots(t, self.options.layout, self._groups, self.function)
+        rows, cols = matrix_slots(t, self.options.layout, self._groups, self.function)
         node = to_matrix(t, rows, cols)
         if node is None:
             return None
@@ -508,36 +468,6 @@ class Derivative:
             "shape": [str(d) for d in self.shape],
             "layout": self.options.layout,
         }
-
-
-def check_point(variables: Mapping[str, Node], env: Mapping[str, ArrayLike]) -> None:
-    """Every variable has a value of its shape, sizes agreeing between variables, else an
-    :class:`EvaluationError`: ``x: expected a vector of length 3, got shape (2,)``."""
-    missing = [n for n in variables if n not in env]
-    if missing:
-        raise EvaluationError(f"no value given for {', '.join(missing)} (the expression's "
-                              f"variables: {', '.join(variables)})")
-    known: dict[Dim, tuple[int, str]] = {}
-    for name, v in variables.items():
-        dims = v.shape.dims
-        actual = np.shape(np.asarray(env[name], dtype=object))
-        sizes = [d if isinstance(d, int) else known.get(d, (None, ""))[0] for d in dims]
-        kind = v.shape.kind if v.shape.kind != "row" else "vector"
-        if kind == "scalar":
-            expected = "a scalar"
-        elif kind == "vector":
-            expected = "a vector" + (f" of length {sizes[0]}" if sizes[0] else "")
-        else:
-            expected = ("a matrix" if None in sizes else f"a {sizes[0]} x {sizes[1]} matrix")
-        fits = len(actual) == len(dims) and all(
-            s is None or s == a for s, a in zip(sizes, actual, strict=True))
-        if not fits:
-            why = [f"{d} = {known[d][0]} from {known[d][1]}" for d in dims
-                   if d in known and not isinstance(d, int)]
-            note = f" ({'; '.join(dict.fromkeys(why))})" if why else ""
-            raise EvaluationError(f"{name}: expected {expected}{note}, got shape {actual}")
-        for d, a in zip(dims, actual, strict=True):
-            known.setdefault(d, (a, name))
 
 
 def _compile(d: Derivative, backend: str, hvp: bool, as_factors: bool) -> Compiled:

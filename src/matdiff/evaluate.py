@@ -319,3 +319,33 @@ def evaluate_tensor(t: Tensor, env: Mapping[str, ArrayLike],
             value = value.reshape([known[i.dim] if i in carried else 1 for i in t.indices])
             total = total + scale * value
     return np.array(total, dtype=np.float64)
+
+
+def check_point(variables: Mapping[str, Node], env: Mapping[str, ArrayLike]) -> None:
+    """Every variable has a value of its shape, sizes agreeing between variables, else an
+    :class:`EvaluationError`: ``x: expected a vector of length 3, got shape (2,)``."""
+    missing = [n for n in variables if n not in env]
+    if missing:
+        raise EvaluationError(f"no value given for {', '.join(missing)} (the expression's "
+                              f"variables: {', '.join(variables)})")
+    known: dict[Dim, tuple[int, str]] = {}
+    for name, v in variables.items():
+        dims = v.shape.dims
+        actual = np.shape(np.asarray(env[name], dtype=object))
+        sizes = [d if isinstance(d, int) else known.get(d, (None, ""))[0] for d in dims]
+        kind = v.shape.kind if v.shape.kind != "row" else "vector"
+        if kind == "scalar":
+            expected = "a scalar"
+        elif kind == "vector":
+            expected = "a vector" + (f" of length {sizes[0]}" if sizes[0] else "")
+        else:
+            expected = ("a matrix" if None in sizes else f"a {sizes[0]} x {sizes[1]} matrix")
+        fits = len(actual) == len(dims) and all(
+            s is None or s == a for s, a in zip(sizes, actual, strict=True))
+        if not fits:
+            why = [f"{d} = {known[d][0]} from {known[d][1]}" for d in dims
+                   if d in known and not isinstance(d, int)]
+            note = f" ({'; '.join(dict.fromkeys(why))})" if why else ""
+            raise EvaluationError(f"{name}: expected {expected}{note}, got shape {actual}")
+        for d, a in zip(dims, actual, strict=True):
+            known.setdefault(d, (a, name))

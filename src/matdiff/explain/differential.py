@@ -243,7 +243,7 @@ def _adjoint_rule(op: str, node: Node, dx: Node) -> str:
 # --- evaluation helpers -------------------------------------------------------------------
 
 def mixed_matrix(t: Tensor, function: Node) -> Node | None:
-    """The mixed-layout matrix form of ``t`` (as ``api._matrix_slots`` for mixed)."""
+    """The mixed-layout matrix form of ``t`` (as ``ir.layout.matrix_slots`` for mixed)."""
     if t.rank > 2:
         return None
     if t.rank == 2:

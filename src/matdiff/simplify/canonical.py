@@ -477,31 +477,3 @@ def mul_negated_sum(node: Node) -> Node | None:
                                                                    f.args)))
             return b.mul(b.const(-1), *node.args[:k], flipped, *node.args[k + 1:])
     return None
-
-
-def _transposes_in(chain: tuple[Node, ...] | list[Node]) -> int:
-    return sum(1 for f in chain if f.op == "transpose")
-
-
-def mul_orient_scalar(node: Node) -> Node | None:
-    """``x'*A'*y = y'*A*x``: a scalar-valued chain is its own transpose, so it is written
-    the way round with fewer transposed factors (``x'*A'*x`` is ``x'*A*x``)."""
-    if not node.shape.is_scalar or any(f.shape.is_scalar for f in node.args):
-        return None
-    flipped = [f.args[0] if f.op == "transpose" else b.transpose(f)
-               for f in reversed(node.args)]
-    if _transposes_in(flipped) >= _transposes_in(node.args):
-        return None
-    return b.mul(*flipped)
-
-
-def mul_diag_vector(node: Node) -> Node | None:
-    """``diag(v)*x = v.*x`` for a column ``x``: one operation instead of two, and no
-    diagonal matrix (also inside a chain: ``A*diag(v)*x = A*(v.*x)``)."""
-    args = list(node.args)
-    for k in range(len(args) - 1, 0, -1):
-        d, x = args[k - 1], args[k]
-        if d.op == "diagm" and x.shape.kind == "vector":
-            args[k - 1:k + 1] = [b.hadamard(d.args[0], x)]
-            return b.mul(*args)
-    return None

@@ -152,10 +152,10 @@ _MUL: list[Rule] = [
     procedure_rule("mul-orient-inner", "mul", c.mul_orient_inner,
                    "x'*a = a'*x (a scalar is its own transpose; the name sorting first "
                    "is transposed)", CANONICAL),
-    procedure_rule("mul-orient-scalar", "mul", c.mul_orient_scalar,
+    procedure_rule("mul-orient-scalar", "mul", s.mul_orient_scalar,
                    "x'*A'*y = y'*A*x (a scalar is its own transpose; fewer transposes)",
                    "Matrix Cookbook (eq. 5); seed 002's x'Ax form"),
-    procedure_rule("mul-diag-vector", "mul", c.mul_diag_vector,
+    procedure_rule("mul-diag-vector", "mul", s.mul_diag_vector,
                    "diag(v)*x = v .* x for a column x", ALGEBRA),
     procedure_rule("mul-outer", "mul", c.mul_outer, "(a'*x)*w = w*a'*x",
                    "Matrix Cookbook form: d(x'*a)^2/dx = 2*a*a'*x"),
