@@ -79,6 +79,14 @@ class EvaluationError(MatdiffError):
     kind = "evaluation error"
 
 
+class UndefinedError(MatdiffError):
+    """A value that is undefined or not a real number: a constant (``1/0``, ``log(-1)``,
+    ``(-1)^0.5``) or a part that is identically such (``1/(a - a)``) at its column, or a
+    result that is not finite at a given point.  Never printed as an answer."""
+
+    kind = "undefined"
+
+
 class OptionError(MatdiffError):
     """An argument of the API or CLI has a value outside its valid set."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..ir.domain import SourceMap
 from ..ir.nodes import Node
 from ..shapes import Shape
 from .declarations import Declare, read_declarations
@@ -31,13 +32,15 @@ class Parsed:
 
     ``expr``: the IR; ``variables``: every variable of the expression (``var`` nodes) in
     order of first appearance; ``declared``: variables declared but not used (still
-    typed, in declaration order); ``source``: the text.
+    typed, in declaration order); ``source``: the text; ``sources``: where each IR node
+    was written (for errors at a column after parsing).
     """
 
     expr: Node
     variables: dict[str, Node] = field(hash=False)
     declared: dict[str, Node] = field(hash=False)
     source: str
+    sources: SourceMap = field(default_factory=SourceMap, hash=False, compare=False)
 
 
 def parse(text: str, declare: Declare = None, shape: Shape | None = None) -> Parsed:
@@ -57,5 +60,6 @@ def parse(text: str, declare: Declare = None, shape: Shape | None = None) -> Par
     if shape is not None:
         elaborator.expect(plan, shape)
     expr = elaborator.build(plan)
+    elaborator.check_constants(expr)
     variables = {name: elaborator.variable(name) for name in elaborator.used}
-    return Parsed(expr, variables, elaborator.unused_declared(), text)
+    return Parsed(expr, variables, elaborator.unused_declared(), text, elaborator.sources)

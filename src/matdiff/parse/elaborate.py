@@ -26,8 +26,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import LimitError, ParseError, ShapeError
+from ..errors import LimitError, ParseError, ShapeError, UndefinedError
 from ..ir import build as b
+from ..ir import domain
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS, SURFACE_FUNCTIONS, apply_shape_rule
 from ..shapes import (
@@ -95,6 +96,8 @@ class Elaborator:
         self.properties: dict[str, frozenset[str]] = {}
         self.used: dict[str, None] = {}  # variables in order of first appearance
         self.plain_names: set[str] = set()
+        self.sources = domain.SourceMap()  # IR node -> span, for undefined constants
+        self._plan_spans: dict[int, tuple[Plan, Span]] = {}  # keeps the plans alive
 
     # --- variables ---------------------------------------------------------------
 
@@ -140,6 +143,11 @@ class Elaborator:
     # --- pass 1: shapes and meaning ------------------------------------------------
 
     def infer(self, e: Expr) -> Plan:
+        plan = self._infer(e)
+        self._plan_spans.setdefault(id(plan), (plan, e.span))
+        return plan
+
+    def _infer(self, e: Expr) -> Plan:
         if isinstance(e, Num):
             return Plan("const", (), (e.value,), SCALAR)
         if isinstance(e, Name):
@@ -386,6 +394,38 @@ class Elaborator:
     # --- pass 2: the IR ------------------------------------------------------------
 
     def build(self, p: Plan) -> Node:
+        node = self._build(p)
+        entry = self._plan_spans.get(id(p))
+        if entry is not None:
+            self.sources.spans.setdefault(node, entry[1])
+        return node
+
+    def check_constants(self, expr: Node) -> None:
+        """Refuse a constant part that is undefined or not real (``1/0``, ``log(-1)``,
+        ``x ./ vector(0)``) at its column, before anything can fold it or multiply it
+        by zero (see :mod:`matdiff.ir.domain`)."""
+        try:
+            domain.check(expr, {})
+        except domain.Undefined as u:
+            raise self.undefined(u) from None
+
+    def undefined(self, u: domain.Undefined, identically: bool = False) -> UndefinedError:
+        """The error for ``u`` at the column of the node (of the divisor, for ``/``)."""
+        node = u.node
+        assert node is not None
+        spans = self.sources.spans
+        operand = node.args[u.operand] if node.args else node
+        whole = Span(0, len(self.text))
+        span = spans.get(node, spans.get(operand, whole))
+        division = node in self.sources.divisions
+        if division:
+            span = spans.get(operand, span)
+        text = domain.message(u, self._source(spans.get(node, span)),
+                              self._source(spans.get(operand, span)), division=division,
+                              scalar=operand.shape.is_scalar, identically=identically)
+        return UndefinedError(text, span, self.text)
+
+    def _build(self, p: Plan) -> Node:
         solve = self.unifier.solve_shape
         op = p.op
         if op == "var":
@@ -434,15 +474,25 @@ class Elaborator:
             if recipe.op in ("add", "sub"):
                 acc.extend("add", right if recipe.op == "add" else b.neg(right))
             elif recipe.op in ("mul", "div"):
-                factor = right if recipe.op == "mul" else b.power(right, b.const(-1))
+                factor = right if recipe.op == "mul" else self._division(
+                    b.power(right, b.const(-1)), right)
                 acc.extend("mul", factor)
             elif recipe.op == "hadamard":
                 acc.extend("hadamard", right)
             else:
                 assert recipe.op == "ediv"
-                acc.reset(b.ediv(acc.node(), right))
+                acc.reset(self._division(b.ediv(acc.node(), right), right))
             acc.scalar = recipe.shape.is_scalar
         return acc.node()
+
+
+    def _division(self, node: Node, divisor: Node) -> Node:
+        """Mark ``node`` as written with ``/`` or ``./`` (its errors point at the divisor)."""
+        span = self.sources.spans.get(divisor)
+        if span is not None:
+            self.sources.spans.setdefault(node, span)
+        self.sources.divisions.add(node)
+        return node
 
 
 _JOIN: dict[str, Callable[..., Node]] = {"add": b.add, "mul": b.mul, "hadamard": b.hadamard}
