@@ -73,7 +73,7 @@ from .printing.mathml import (
     where_mathml,
 )
 from .shapes import Dim, Shape
-from .simplify import Rewrite, present, simplify
+from .simplify import Rewrite, check_defined, present, simplify
 
 Layout = Literal["mixed", "numerator", "denominator"]
 SymmetricGradient = Literal["symmetrized", "cookbook"]
@@ -604,6 +604,7 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
     options = _options(layout, symmetric_gradient)
     names = _wrt_names(wrt, order)
     parsed = parse(expr, declare)
+    check_defined(parsed.expr, parsed.sources, parsed.source)  # 1/(a-a): never a value
     wrt_variables = tuple(_variable(parsed, n) for n in names)
     rewrites: list[Rewrite] = []
     first, g, df = _first_order(parsed.expr, wrt_variables[0], options, rewrites)

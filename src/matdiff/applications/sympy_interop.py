@@ -17,13 +17,15 @@ SymPy is an optional extra (``pip install matdiff[sympy]``), imported on first u
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from functools import reduce
 from typing import Any
 
-from ..errors import UnsupportedError
+from ..errors import LimitError, MatdiffError, UndefinedError, UnsupportedError
 from ..ir.nodes import Node
 from ..parse import parse
+from ..parse.syntax import MAX_EXPONENT
 from ..printing import to_text
 from ..shapes import Dim
 
@@ -147,6 +149,8 @@ def from_sympy(e: Any) -> str:
     text = _Back(_sympy()).text(e)
     try:  # printed back through matdiff: its own spacing and parentheses
         return to_text(parse(text, sympy_declarations(e)).expr)
+    except MatdiffError:  # log(0)*x: undefined, never returned as text
+        raise
     except Exception:  # pragma: no cover - the raw text is still valid input
         return text
 
@@ -203,12 +207,17 @@ class _Back:
             (sp.Pow, self._pow),
             (sp.Symbol, lambda e: str(e.name)),
             (sp.Rational, self._number),
-            (sp.Float, lambda e: repr(float(e))),
+            (sp.Float, self._float),
             (MatrixElement, self._element),
         ]
 
     def text(self, e: Any) -> str:
         sp = self.sp
+        if e in (sp.oo, -sp.oo, sp.zoo, sp.nan) or (getattr(e, "is_number", False)
+                                                     and e.is_real is False):
+            what = "not a real number" if e.is_finite else "not a finite number"
+            raise UndefinedError(f"from_sympy: {e} is {what}; matdiff's values are real "
+                                 "and finite")
         for cls, rule in self.rules:
             if isinstance(e, cls):
                 return rule(e)
@@ -230,6 +239,19 @@ class _Back:
         f = Fraction(int(e.p), int(e.q))
         s = str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
         return f"({s})" if f < 0 or f.denominator != 1 else s
+
+    def _float(self, e: Any) -> str:
+        """A Float as the decimal it prints as (``1e-400`` stays exact, never 0 or inf)."""
+        if not e.is_finite:
+            raise UndefinedError(f"from_sympy: {e} is not a finite number")
+        d = Decimal(str(e)).normalize()
+        if d.is_zero():
+            return "0"
+        if abs(d.adjusted()) > MAX_EXPONENT:
+            raise LimitError(f"from_sympy: the number {d:e} is outside the range of matdiff's "
+                             f"literals (a decimal exponent within ±{MAX_EXPONENT})")
+        text = f"{abs(d):e}".replace("e+", "e").removesuffix("e0")
+        return f"(-{text})" if d < 0 else text
 
     def _sum(self, e: Any) -> str:
         return " + ".join(f"({self.text(a)})" for a in e.args)

@@ -22,7 +22,7 @@ from ..evaluate import evaluate
 from ..ir import build as b
 from ..ir.nodes import Node
 from ..parse import Parsed, parse
-from ..simplify import RULES, Rewrite, Simplifier, simplify
+from ..simplify import RULES, Rewrite, Simplifier, check_defined, simplify
 from ..simplify.rule import Rule, procedure_rule
 from ..testing import Array, choose_sizes, sample_point
 
@@ -138,6 +138,8 @@ _BY_NAME = {r.name: r for r in IDENTITIES.rules}
 def _sides(lhs: str, rhs: str, declare: Declarations) -> tuple[Parsed, Node, Node]:
     """Both sides, read together so that their dimensions are unified."""
     left, right = parse(lhs, declare), parse(rhs, declare)  # errors point into each side
+    for side in (left, right):  # (a-a)/(a-a) is no identity's side: it has no value
+        check_defined(side.expr, side.sources, side.source)
     if left.expr.shape.kind != right.expr.shape.kind:  # a scalar would be broadcast
         raise ShapeError(f"the two sides have different shapes: {lhs.strip()} is a "
                          f"{left.expr.shape.kind}, {rhs.strip()} is a "

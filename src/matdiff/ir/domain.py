@@ -109,6 +109,27 @@ def message(u: Undefined, node_text: str, operand_text: str, *, division: bool,
     return head if literal else f"{head} ({what})"
 
 
+def locate(u: Undefined, sources: SourceMap, text: str,
+           identically: bool = False) -> tuple[str, Span]:
+    """The message for ``u`` and the span it points at: the node's, or for a division
+    the divisor's (the whole text where the parser recorded none)."""
+    node = u.node
+    assert node is not None
+    spans = sources.spans
+    operand = node.args[u.operand] if node.args else node
+    span = spans.get(node, spans.get(operand, Span(0, len(text))))
+    division = node in sources.divisions
+    if division:
+        span = spans.get(operand, span)
+
+    def source(s: Span) -> str:
+        return text[s.start:s.end].strip()
+
+    return message(u, source(spans.get(node, span)), source(spans.get(operand, span)),
+                   division=division, scalar=operand.shape.is_scalar,
+                   identically=identically), span
+
+
 def _bare(text: str) -> str:
     """``(-1)`` -> ``-1``: a literal without its parentheses."""
     while text.startswith("(") and text.endswith(")"):

@@ -409,20 +409,9 @@ class Elaborator:
         except domain.Undefined as u:
             raise self.undefined(u) from None
 
-    def undefined(self, u: domain.Undefined, identically: bool = False) -> UndefinedError:
+    def undefined(self, u: domain.Undefined) -> UndefinedError:
         """The error for ``u`` at the column of the node (of the divisor, for ``/``)."""
-        node = u.node
-        assert node is not None
-        spans = self.sources.spans
-        operand = node.args[u.operand] if node.args else node
-        whole = Span(0, len(self.text))
-        span = spans.get(node, spans.get(operand, whole))
-        division = node in self.sources.divisions
-        if division:
-            span = spans.get(operand, span)
-        text = domain.message(u, self._source(spans.get(node, span)),
-                              self._source(spans.get(operand, span)), division=division,
-                              scalar=operand.shape.is_scalar, identically=identically)
+        text, span = domain.locate(u, self.sources, self.text)
         return UndefinedError(text, span, self.text)
 
     def _build(self, p: Plan) -> Node:

@@ -48,8 +48,10 @@ class Simplifier:
         self.by_op: dict[str, tuple[Rule, ...]] = {k: tuple(v) for k, v in by_op.items()}
 
     def simplify(self, expr: Node, *, record: list[Rewrite] | None = None,
-                 budget: int = 20_000) -> Node:
-        memo: dict[Node, Node] = {}  # node -> its normal form
+                 budget: int = 20_000, memo: dict[Node, Node] | None = None) -> Node:
+        """``expr`` in normal form; ``memo`` (node -> normal form) may be shared by calls
+        on related expressions, so a common part is simplified once."""
+        memo = {} if memo is None else memo  # node -> its normal form
         entered: set[Node] = set()  # operands pushed (finished once in memo)
         waiting: dict[Node, tuple[Node, Node]] = {}  # node -> (rebuilt, rewrite result)
         fired = 0
