@@ -4,8 +4,8 @@
 ``record`` receives one :class:`Rewrite` per rule application, in order, for step-by-step
 derivations.  ``present(expr)`` is the last pass, the canonical form as a textbook prints it
 (:data:`PRESENTATION_RULES`).  ``check_defined(expr, sources, text)`` refuses a part that
-simplifies to an undefined constant (``1/(a - a)``) at its column.  See :mod:`.rules` for the table, :mod:`.patterns` for the
-pattern language.
+simplifies to an undefined constant (``1/(a - a)``) at its column.  See :mod:`.rules` for
+the table, :mod:`.patterns` for the pattern language.
 """
 
 from .domain import check_defined

@@ -12,8 +12,7 @@ when it is a constant, checked against the op's domain.
 from __future__ import annotations
 
 from ..errors import UndefinedError
-from ..ir import Node
-from ..ir import domain
+from ..ir import Node, domain
 from .engine import DEFAULT
 
 RESTRICTED = frozenset({"ediv", "power", "log", "sqrt", "arcsin", "arccos", "inv", "logdet",
