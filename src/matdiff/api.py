@@ -40,7 +40,7 @@ from .codegen import python_name, to_array_code, to_einsum_code
 from .compiled import Compiled, direction_tensor, factored, module_source
 from .diff import differentiate_tensor
 from .diff import gradient as raw_gradient
-from .errors import MatdiffError, OptionError
+from .errors import MatdiffError, OptionError, UndefinedError
 from .evaluate import check_point, dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
 from .ir.cse import WhereForm, where_form
@@ -358,9 +358,25 @@ class Derivative:
     def evaluate(self, env: Mapping[str, ArrayLike],
                  sizes: Mapping[Dim, int] | None = None) -> NDArray[np.float64]:
         """The value at a point (``env``: variable name -> array; vectors 1-D), with this
-        layout's axes."""
+        layout's axes.  Where it is not finite (``1/x`` by ``x`` at 0) it is undefined: an
+        :class:`~matdiff.errors.UndefinedError` names the part, never NaN or inf."""
+        known = self._sizes(env, sizes)
+        value = self._value(env, known)
+        if not np.all(np.isfinite(value)):
+            roots = [self.result] if self.result is not None else list(self.tensor.nodes())
+            why = testing.undefined_part(roots, env, known) or "its value is not finite"
+            raise UndefinedError(f"the derivative is undefined at this point: {why}")
+        return value
+
+    def _sizes(self, env: Mapping[str, ArrayLike],
+               sizes: Mapping[Dim, int] | None = None) -> dict[Dim, int]:
         known = dict(sizes or {})
         known.update(dimension_sizes(self.function, env, known or None))
+        return known
+
+    def _value(self, env: Mapping[str, ArrayLike],
+               known: Mapping[Dim, int]) -> NDArray[np.float64]:
+        """The value at a point, NaN and inf included (the numerical check needs them)."""
         if self.result is not None:
             value = evaluate(self.result, env, known)
             return value.reshape(tuple(known[d] for d in self.shape))
@@ -374,13 +390,20 @@ class Derivative:
         it (``x: expected a vector of length 3, got shape (2,)``)."""
         env = {**(values or {}), **kwargs}
         check_point(self.variables, env)
-        return self.evaluate(env)
+        known = self._sizes(env)
+        with np.errstate(all="ignore"):
+            f = evaluate(self.function, env, known)
+        if not np.all(np.isfinite(f)):  # 0^a at a = -1: no function, no derivative
+            why = testing.undefined_part([self.function], env, known) or \
+                "its value is not finite"
+            raise UndefinedError(f"the function is undefined at this point: {why}")
+        return self.evaluate(env, known)
 
     def _mixed(self, order: int) -> testing.Value:
         """The value of the ``order``-th derivative in mixed layout."""
         if order == self.order:
             inverse = list(np.argsort(self.permutation))
-            return lambda env, sizes: np.transpose(self.evaluate(env, sizes), inverse)
+            return lambda env, sizes: np.transpose(self._value(env, sizes), inverse)
         t = self.tensors[order - 1]
         return lambda env, sizes: evaluate_tensor(t, env, sizes)
 
@@ -399,12 +422,28 @@ class Derivative:
                                    points=points, tolerance=tolerance)
 
     # --- descriptions ------------------------------------------------------------------
+    @cached_property
+    def conditions(self) -> tuple[str, ...]:
+        """Where the domain decides the result: ``0^a`` by ``a`` is differentiated where
+        it is defined and differentiable, ``a > 0`` (its derivative is 0 there)."""
+        names = {v.attrs[0] for v in self.wrt_variables}
+        out: dict[str, None] = {}
+        for n in self.function.walk():
+            base, p = n.args if n.op == "power" else (None, None)
+            if base is not None and p is not None and b.is_zero(base) and (
+                    names & set(p.variables())):
+                power, exponent = to_text(n), to_text(p)
+                out[f"valid for {exponent} > 0, where {power} = 0 ({power} is undefined "
+                    f"for {exponent} < 0)"] = None
+        return tuple(out)
+
     def describe(self) -> str:
-        """One line naming the derivative, its shape and layout."""
+        """One line naming the derivative, its shape and layout (and its conditions)."""
         dims = " x ".join(str(d) for d in self.shape) or "scalar"
         what = "derivative" if self.order == 1 else f"order-{self.order} derivative"
+        conditions = "".join(f"; {c}" for c in self.conditions)
         return (f"{what} of {self.source.strip()} by {self.wrt}: {self.kind}, "
-                f"{dims} ({self.options.layout} layout)")
+                f"{dims} ({self.options.layout} layout){conditions}")
 
     def _repr_latex_(self) -> str:
         """Jupyter: the derivative as an equation (the index form carries its own)."""
@@ -467,6 +506,7 @@ class Derivative:
             "numpy": self.numpy,
             "shape": [str(d) for d in self.shape],
             "layout": self.options.layout,
+            "conditions": list(self.conditions),
         }
 
 

@@ -19,9 +19,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import EvaluationError
+from .errors import EvaluationError, OptionError
 from .evaluate import evaluate
 from .ir.nodes import Node
+from .printing import to_text
 from .shapes import Dim
 
 Array = NDArray[np.float64]
@@ -115,8 +116,68 @@ def sample_point(expr: Node, variables: Mapping[str, Node], sizes: Mapping[Dim, 
                 continue
         if np.all(np.isfinite(value)):
             return env
+    why = undefined_part([expr], env, sizes)
     raise EvaluationError(
-        "could not find a point where the expression is defined to check it numerically")
+        "could not find a point where the expression is defined to check it numerically"
+        + (f" (at the points tried, {why})" if why else ""))
+
+
+MAX_EXPLAINED = 2000
+"""Parts evaluated one by one to find the one that is undefined (each re-evaluates its
+operands, so the search is bounded; above it the message names no part)."""
+
+_NOT_REAL = {
+    "log": ("undefined", "log of a number that is not positive"),
+    "sqrt": ("not real", "sqrt of a negative number"),
+    "arcsin": ("not real", "arcsin outside [-1, 1]"),
+    "arccos": ("not real", "arccos outside [-1, 1]"),
+    "logdet": ("not real", "logdet of a matrix whose determinant is not positive"),
+}
+
+
+def undefined_part(roots: Sequence[Node], env: Mapping[str, ArrayLike],
+                   sizes: Mapping[Dim, int]) -> str | None:
+    """Which part of ``roots`` is not finite at the point ``env`` and why, innermost first
+    (``1/(x'*x - x'*x) is undefined here: division by zero``); ``None`` if every part
+    is finite (or the expression is too large to search)."""
+    seen = 0
+    for root in roots:
+        for n in root.walk():
+            if n.is_leaf:
+                continue
+            seen += 1
+            if seen > MAX_EXPLAINED:
+                return None
+            try:
+                with np.errstate(all="ignore"):
+                    value = evaluate(n, env, sizes)
+                    args = [evaluate(a, env, sizes) for a in n.args]
+            except EvaluationError as e:
+                return f"{_short(n)}: {e.message}"
+            if not np.all(np.isfinite(value)):
+                status, reason = _why(n, args)
+                return f"{_short(n)} is {status} here ({reason})"
+    return None
+
+
+def _short(n: Node) -> str:
+    text = to_text(n)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _why(n: Node, args: Sequence[Array]) -> tuple[str, str]:
+    """Why ``n`` is not finite where its operands ``args`` are: (status, reason)."""
+    if n.op in _NOT_REAL:
+        return _NOT_REAL[n.op]
+    if n.op == "ediv" and np.any(args[1] == 0):
+        return "undefined", "division by zero"
+    if n.op == "power":
+        base, p = np.broadcast_arrays(*args)
+        if np.any((base == 0) & (p < 0)):
+            return "undefined", "division by zero: 0 to a negative power"
+        if np.any((base < 0) & (p != np.round(p))):
+            return "not real", "a negative number to a fractional power"
+    return "not finite", "too large for floating point: it overflows"
 
 
 def _directions(shape: tuple[int, ...],
@@ -187,11 +248,27 @@ def relative_error(actual: Array, expected: Array, floor: float = 1e-8) -> float
     return diff / scale
 
 
+def _points(points: object) -> int:
+    """The number of random points of a check: a whole number, at least 1 (a check of no
+    point would report an error of 0 having checked nothing)."""
+    if isinstance(points, bool) or not isinstance(points, int | np.integer) or points < 1:
+        raise OptionError(f"points must be a whole number of random points, at least 1, "
+                          f"got {points!r}: checking no point proves nothing")
+    if points > MAX_POINTS:
+        raise OptionError(f"points must be at most {MAX_POINTS}, got {points}")
+    return int(points)
+
+
+MAX_POINTS = 1000
+"""More random points than this only take longer (each costs a finite-difference pass)."""
+
+
 def check_gradient(expr: Node, gradient: Node, variable: Node,
                    variables: Mapping[str, Node], structure: Structure = "general",
                    seed: int = 0, points: int = 3, tolerance: float = 1e-6) -> CheckResult:
     """Compare ``gradient`` (mixed layout, shape of ``variable``) with finite differences
     of the scalar ``expr`` at ``points`` random points; the worst error is reported."""
+    points = _points(points)
     rng = np.random.default_rng(seed)
     sizes = choose_sizes([expr, gradient, *variables.values()], rng)
     name = variable.attrs[0]
@@ -239,6 +316,7 @@ def check_chain(function: Node, stages: Sequence[Stage], variables: Mapping[str,
 
     ``nodes`` are the expressions the stages evaluate (their dimensions get sizes too).
     """
+    points = _points(points)
     rng = np.random.default_rng(seed)
     sizes = choose_sizes([function, *nodes, *variables.values()], rng)
     worst = 0.0

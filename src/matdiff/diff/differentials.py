@@ -19,6 +19,10 @@ differential rules) and The Matrix Cookbook, sec. 2.1-2.3:
 ``d f(U)``      ``f'(U) .* dU`` for elementwise ``f`` (see :mod:`.elementwise`)
 ==============  =====================================================================
 
+A constant base takes the domain into account: ``d(0.^P) = 0`` where ``0.^P`` is
+differentiable (``P > 0``; ``log(0) .* 0.^P`` would be NaN), and a negative constant base
+to a variable power (real only at integers) has no derivative.
+
 A rule receives the node and its operands' differentials (``None`` where an operand
 does not depend on the variable) and returns ``d(node)`` (``None`` if it is zero).
 Leaves are constants here; the engine seeds the differentiated variable itself.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..errors import UndefinedError
 from ..ir import build as b
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
@@ -80,7 +85,15 @@ def _power(node: Node, d: Sequence[Node | None]) -> Node | None:
                    else b.sub(p, b.fill(1, p.shape)))
         terms.append(b.hadamard(p, b.power(u, lowered), du))
     if dp is not None:
-        terms.append(b.hadamard(b.apply("log", u), node, dp))
+        c = u.attrs[0] if u.op in ("const", "fill") else None
+        if c is not None and c < 0:
+            raise UndefinedError(
+                f"({c})^p, a negative base to a variable power, is real only where the "
+                f"exponent is an integer: it has no derivative with respect to the exponent")
+        if c != 0:
+            terms.append(b.hadamard(b.apply("log", u), node, dp))
+        # 0^p = 0 for p > 0, where it is differentiable, so its derivative is 0 there
+        # (log(0)*0^p would be nan); p <= 0 is outside the domain (the api notes it).
     return _sum(terms)
 
 
