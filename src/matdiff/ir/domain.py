@@ -60,12 +60,12 @@ class Entries:
 
 @dataclass(frozen=True)
 class SourceMap:
-    """Where the parser built each IR node: ``spans`` (first occurrence; a division
-    ``a/b`` maps its ``b^-1`` to the span of ``b``) and ``divisions`` (nodes written as
-    ``/`` or ``./``), for errors at the column of the undefined part."""
+    """Where the parser built each IR node, for errors at the column of the undefined
+    part: ``spans`` (an interned node's first occurrence) and ``divisions`` (the nodes
+    written with ``/`` or ``./``: ``b^-1`` of ``a/b``, ``a ./ b``) -> the divisor's span."""
 
     spans: dict[Node, Span] = field(default_factory=dict)
-    divisions: set[Node] = field(default_factory=set)
+    divisions: dict[Node, Span] = field(default_factory=dict)
 
 
 class Undefined(Exception):
@@ -118,16 +118,16 @@ def locate(u: Undefined, sources: SourceMap, text: str,
     spans = sources.spans
     operand = node.args[u.operand] if node.args else node
     span = spans.get(node, spans.get(operand, Span(0, len(text))))
-    division = node in sources.divisions
-    if division:
-        span = spans.get(operand, span)
+    divisor = sources.divisions.get(node)
 
     def source(s: Span) -> str:
         return text[s.start:s.end].strip()
 
-    return message(u, source(spans.get(node, span)), source(spans.get(operand, span)),
-                   division=division, scalar=operand.shape.is_scalar,
-                   identically=identically), span
+    node_text = source(span)
+    operand_text = source(divisor or spans.get(operand, span))
+    return message(u, node_text, operand_text, division=divisor is not None,
+                   scalar=operand.shape.is_scalar,
+                   identically=identically), divisor or span
 
 
 def _bare(text: str) -> str:

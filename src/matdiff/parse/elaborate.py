@@ -456,6 +456,7 @@ class Elaborator:
         for recipe, operand in zip(p.attrs, p.args[1:], strict=True):
             assert isinstance(recipe, Recipe)
             right = self.build(operand)
+            divisor = self._plan_spans[id(operand)][1]  # this occurrence's span
             if recipe.broadcast == "left":
                 acc.reset(b.broadcast(acc.node(), right.shape))
             elif recipe.broadcast == "right":
@@ -464,23 +465,20 @@ class Elaborator:
                 acc.extend("add", right if recipe.op == "add" else b.neg(right))
             elif recipe.op in ("mul", "div"):
                 factor = right if recipe.op == "mul" else self._division(
-                    b.power(right, b.const(-1)), right)
+                    b.power(right, b.const(-1)), divisor)
                 acc.extend("mul", factor)
             elif recipe.op == "hadamard":
                 acc.extend("hadamard", right)
             else:
                 assert recipe.op == "ediv"
-                acc.reset(self._division(b.ediv(acc.node(), right), right))
+                acc.reset(self._division(b.ediv(acc.node(), right), divisor))
             acc.scalar = recipe.shape.is_scalar
         return acc.node()
 
 
-    def _division(self, node: Node, divisor: Node) -> Node:
-        """Mark ``node`` as written with ``/`` or ``./`` (its errors point at the divisor)."""
-        span = self.sources.spans.get(divisor)
-        if span is not None:
-            self.sources.spans.setdefault(node, span)
-        self.sources.divisions.add(node)
+    def _division(self, node: Node, divisor: Span) -> Node:
+        """Record ``node`` as written with ``/`` or ``./`` (its errors point at the divisor)."""
+        self.sources.divisions.setdefault(node, divisor)
         return node
 
 
