@@ -365,7 +365,7 @@ class Derivative:
         if not np.all(np.isfinite(value)):
             roots = [self.result] if self.result is not None else list(self.tensor.nodes())
             why = testing.undefined_part(roots, env, known) or "its value is not finite"
-            raise UndefinedError(f"the derivative is undefined at this point: {why}")
+            raise UndefinedError(f"the derivative has no finite value at this point: {why}")
         return value
 
     def _sizes(self, env: Mapping[str, ArrayLike],
@@ -396,7 +396,7 @@ class Derivative:
         if not np.all(np.isfinite(f)):  # 0^a at a = -1: no function, no derivative
             why = testing.undefined_part([self.function], env, known) or \
                 "its value is not finite"
-            raise UndefinedError(f"the function is undefined at this point: {why}")
+            raise UndefinedError(f"the function has no finite value at this point: {why}")
         return self.evaluate(env, known)
 
     def _mixed(self, order: int) -> testing.Value:

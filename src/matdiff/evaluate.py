@@ -24,7 +24,9 @@ Semantics at the edges (the reference for every other numeric layer):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -144,6 +146,15 @@ class _Context:
         return tuple(self.inputs.sizes[d] for d in shape.dims)
 
 
+def _number(v: Fraction) -> float:
+    """An exact number in float64: beyond its range it is ±inf (``1e300*1e300``), which
+    every caller reports as not finite, never an OverflowError."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
 def _leaf_input(node: Node, args: Sequence[Array], ctx: _Context) -> Array:
     return ctx.inputs.arrays[input_key(node)]
 
@@ -205,8 +216,8 @@ assert set(_ELEMENTWISE) == set(ELEMENTWISE_FUNCTIONS)
 IMPLEMENTATIONS: dict[str, Impl] = {
     "var": _leaf_input,
     "differential": _leaf_input,
-    "const": lambda node, args, ctx: np.float64(node.attrs[0]),
-    "fill": lambda node, args, ctx: np.full(ctx.dims(node.shape), float(node.attrs[0])),
+    "const": lambda node, args, ctx: np.float64(_number(node.attrs[0])),
+    "fill": lambda node, args, ctx: np.full(ctx.dims(node.shape), _number(node.attrs[0])),
     "eye": lambda node, args, ctx: np.eye(ctx.dims(node.shape)[0]),
     "add": lambda node, args, ctx: sum(args[1:], start=args[0]),
     "mul": _mul,
@@ -296,7 +307,7 @@ def evaluate_tensor(t: Tensor, env: Mapping[str, ArrayLike],
     with np.errstate(all="ignore"):
         for term in t.terms:
             labels: dict[Index, int] = {i: k for k, i in enumerate(t.indices)}
-            scale: Array = np.asarray(float(term.coefficient))
+            scale: Array = np.asarray(_number(term.coefficient))
             operands: list[Any] = []
             for f in term.factors:
                 if f.node not in values:

@@ -9,8 +9,9 @@ the diagonal and one off it (``eye``, ``2*eye + 1``).  Elementwise ops act on th
 classes of entries separately, so the description is exact; products, traces and sums
 of constants whose value depends on a symbolic size are not described (``None``: no
 claim, nothing is refused).  Numbers are exact :class:`~fractions.Fraction` where the
-rational operations keep them so, else float (``log(2)``); a float is only ever tested
-for being exactly 0 or for its sign, and a float that overflows is "not described".
+rational operations keep them so, else float (``log(2)``); only an exact 0 is a zero,
+and a float near 0 (:data:`FLOAT_MARGIN`) or one that overflows is "not described", so
+rounding never makes an error.
 
 Domains (the real-valued semantics of NumPy, :mod:`matdiff.evaluate`): ``u ./ v`` and
 ``u^k`` with ``k < 0`` need ``v, u != 0``; ``u^p`` with a non-integer ``p`` needs
@@ -21,6 +22,7 @@ positive-determinant) matrix.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,8 +179,8 @@ def _check_power(base: Scalar, p: Scalar, which: str) -> None:
 _DOMAINS: dict[str, tuple[Callable[[Scalar], bool], str, str]] = {
     "log": (lambda c: c > 0, "log needs a positive argument", "undefined"),
     "sqrt": (lambda c: c >= 0, "sqrt needs a nonnegative argument", "not real"),
-    "arcsin": (lambda c: -1 <= c <= 1, "arcsin needs an argument in [-1, 1]", "not real"),
-    "arccos": (lambda c: -1 <= c <= 1, "arccos needs an argument in [-1, 1]", "not real"),
+    "arcsin": (lambda c: _within_one(c), "arcsin needs an argument in [-1, 1]", "not real"),
+    "arccos": (lambda c: _within_one(c), "arccos needs an argument in [-1, 1]", "not real"),
 }
 """``op -> (in domain, the rule, status outside it)``; log of a negative is not real."""
 
@@ -193,6 +195,35 @@ _FLOAT: dict[str, Callable[[float], float]] = {
     "tan": math.tan, "arcsin": math.asin, "arccos": math.acos, "arctan": math.atan,
     "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
 }
+
+
+def _within_one(c: Scalar) -> bool:
+    """``|c| <= 1``, with a margin for a rounded float (``2*cos(1)^2 - cos(2)``)."""
+    if isinstance(c, Fraction):
+        return abs(c) <= 1
+    return abs(c) <= 1 + FLOAT_MARGIN
+
+
+FLOAT_MARGIN = 1e-9
+"""A float this close to 0 is not described (it may be a rounded 0 or a rounded 1e-20:
+``exp(1e-20) - 1`` is 0.0 in floating point), so no zero test or sign test trusts it."""
+
+
+def _times(a: Scalar, b: Scalar) -> Scalar:
+    """``a*b``, an exact 0 when either is (``0*log(2)`` is 0, not the float 0.0)."""
+    if (isinstance(a, Fraction) and a == 0) or (isinstance(b, Fraction) and b == 0):
+        return Fraction(0)
+    return a * b
+
+
+def _reliable(e: Entries | None) -> Entries | None:
+    """``e``, or None where a float entry is near 0 or not finite (see FLOAT_MARGIN)."""
+    if e is None:
+        return None
+    for _, v in e.values():
+        if isinstance(v, float) and not (math.isfinite(v) and abs(v) > FLOAT_MARGIN):
+            return None
+    return e
 
 
 def _function(op: str, c: Scalar, which: str) -> Scalar:
@@ -256,7 +287,7 @@ def _entries(node: Node, args: list[Entries | None]) -> Entries | None:
     if op in ("add", "hadamard", "ediv", "power"):
         combine: Callable[[tuple[Scalar, ...]], Scalar] = {
             "add": lambda t: sum(t[1:], t[0]),
-            "hadamard": lambda t: math.prod(t[1:], start=t[0]),
+            "hadamard": lambda t: functools.reduce(_times, t),
             "ediv": lambda t: t[0] / t[1],
             "power": lambda t: _power(t[0], t[1]),
         }[op]
@@ -297,7 +328,7 @@ def _scaled_product(node: Node, args: list[Entries | None]) -> Entries | None:
     for f, a in zip(node.args, args, strict=True):
         assert a is not None
         if f.shape.is_scalar:
-            scale = scale * a.on
+            scale = _times(scale, a.on)
         elif not (a.on == 1 and a.off == 0):
             arrays.append(a)
     if len(arrays) > 1:
@@ -305,7 +336,7 @@ def _scaled_product(node: Node, args: list[Entries | None]) -> Entries | None:
     if not arrays:  # scalars only, or identities only
         return Entries(scale) if node.shape.is_scalar else Entries(scale, Fraction(0))
     e = arrays[0]
-    return Entries(scale * e.on, None if e.off is None else scale * e.off)
+    return Entries(_times(scale, e.on), None if e.off is None else _times(scale, e.off))
 
 
 def _check_partial(node: Node, args: list[Entries | None]) -> None:
@@ -348,7 +379,7 @@ def check(node: Node, memo: dict[Node, Entries | None]) -> None:
         if n in memo:
             continue
         try:
-            memo[n] = _entries(n, [memo[a] for a in n.args])
+            memo[n] = _reliable(_entries(n, [memo[a] for a in n.args]))
         except Undefined as u:
             u.node = n
             raise
