@@ -204,7 +204,7 @@ def test_rounding_never_makes_an_error(expr: str) -> None:
 
 def test_huge_exact_numbers_are_not_finite_in_float64_not_a_crash() -> None:
     d = matdiff.derivative("1e300*1e300*a^2", "a")
-    assert "1" in d.text  # the exact result is fine
+    assert d.text.startswith("2")  # the exact result is fine
     with pytest.raises(UndefinedError, match="too large for floating point"):
         d.evaluate({"a": 1.0})
     with pytest.raises(UndefinedError, match="no finite value"):
