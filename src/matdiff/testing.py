@@ -116,7 +116,7 @@ def sample_point(expr: Node, variables: Mapping[str, Node], sizes: Mapping[Dim, 
                 continue
         if np.all(np.isfinite(value)):
             return env
-    why = undefined_part([expr], env, sizes)
+    why = undefined_part([expr], env, sizes) if attempts > 0 else None
     raise EvaluationError(
         "could not find a point where the expression is defined to check it numerically"
         + (f" (at the points tried, {why})" if why else ""))

@@ -475,7 +475,6 @@ class Elaborator:
             acc.scalar = recipe.shape.is_scalar
         return acc.node()
 
-
     def _division(self, node: Node, divisor: Span) -> Node:
         """Record ``node`` as written with ``/`` or ``./`` (its errors point at the divisor)."""
         self.sources.divisions.setdefault(node, divisor)

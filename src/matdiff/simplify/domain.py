@@ -30,12 +30,14 @@ def check_defined(expr: Node, sources: domain.SourceMap, text: str) -> None:
         if n.op not in RESTRICTED or (n.op == "matpow" and n.attrs[0] >= 0):
             continue
         operands: list[domain.Entries | None] = []
-        for a in n.args:
-            if a.is_leaf:
+        for i, a in enumerate(n.args):
+            if n.op == "ediv" and i == 0:  # u ./ v is restricted in v only
+                operands.append(None)
+            elif a.is_leaf:
                 operands.append(domain.describe(a, described))
-                continue
-            s = DEFAULT.simplify(a, memo=memo)
-            operands.append(domain.describe(s, described))
+            else:
+                s = DEFAULT.simplify(a, memo=memo)
+                operands.append(domain.describe(s, described))
         try:
             domain.check_node(n, operands)
         except domain.Undefined as u:
