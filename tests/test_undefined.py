@@ -13,9 +13,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import matdiff
 from matdiff.errors import EvaluationError, OptionError, UndefinedError
@@ -209,3 +212,63 @@ def test_huge_exact_numbers_are_not_finite_in_float64_not_a_crash() -> None:
         d.evaluate({"a": 1.0})
     with pytest.raises(UndefinedError, match="no finite value"):
         d.at(a=1.0)
+
+
+# --- a property: the parser refuses a rational constant exactly when it is undefined --------
+
+Oracle = tuple[str, Fraction | None]  # (text, exact value; None: undefined)
+
+
+def _combine(op: str, left: Oracle, right: Oracle) -> Oracle:
+    (lt, lv), (rt, rv) = left, right
+    text = f"({lt}){op}({rt})"
+    if lv is None or rv is None:
+        return text, None
+    if op == "+":
+        return text, lv + rv
+    if op == "-":
+        return text, lv - rv
+    if op == "*":
+        return text, lv * rv
+    return text, None if rv == 0 else lv / rv
+
+
+def _power(base: Oracle, k: int) -> Oracle:
+    text, v = base
+    out = f"({text})^({k})"
+    if v is None or (v == 0 and k < 0):
+        return out, None
+    return out, v**k
+
+
+@st.composite
+def _rational_constant(draw: st.DrawFn, depth: int = 0) -> Oracle:
+    if depth >= 3 or draw(st.booleans()):
+        n = draw(st.integers(-3, 3))
+        return str(n), Fraction(n)
+    kind = draw(st.sampled_from(["+", "-", "*", "/", "^", "abs"]))
+    left = draw(_rational_constant(depth + 1))
+    if kind == "^":
+        return _power(left, draw(st.integers(-2, 3)))
+    if kind == "abs":
+        return f"abs({left[0]})", None if left[1] is None else abs(left[1])
+    return _combine(kind, left, draw(_rational_constant(depth + 1)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rational_constant(), st.sampled_from(["", "log", "sqrt"]))
+def test_refused_exactly_when_undefined(constant: Oracle, outer: str) -> None:
+    """An independent exact evaluation decides: undefined (a zero divisor, 0 to a negative
+    power, log of a nonpositive, sqrt of a negative) <=> UndefinedError, else a value."""
+    text, value = constant
+    if outer == "log":
+        text, value = f"log({text})", None if value is None or value <= 0 else value
+    elif outer == "sqrt":
+        text, value = f"sqrt({text})", None if value is None or value < 0 else value
+    try:
+        d = matdiff.derivative(f"({text})*a", "a")
+    except UndefinedError:
+        assert value is None, text
+        return
+    assert value is not None, text
+    assert np.isfinite(d.at(a=1.0))
