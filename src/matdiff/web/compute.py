@@ -40,7 +40,7 @@ def finite(value: Any) -> Any:
     return value
 
 
-def _reason(e: BaseException) -> dict[str, str]:
+def _reason(what: str, e: BaseException) -> dict[str, str]:
     """Why an extra is unavailable, in the words of matdiff's error when it is one."""
     if isinstance(e, MatdiffError):
         return {"kind": e.kind, "message": e.message}
@@ -49,7 +49,7 @@ def _reason(e: BaseException) -> dict[str, str]:
     # A derivation step failing its own numerical check (explain's StepCheckError) and
     # any other failure of an extra: the derivative above it stands on its own check.
     text = str(e).removeprefix("internal error: ").removesuffix("; please report it")
-    return {"kind": "internal error", "message": f"{type(e).__name__}: {text}"}
+    return {"kind": f"{what} unavailable", "message": text or type(e).__name__}
 
 
 def _optional(what: str, unavailable: dict[str, Any], compute: Callable[[], T]) -> T | None:
@@ -60,7 +60,7 @@ def _optional(what: str, unavailable: dict[str, Any], compute: Callable[[], T]) 
     except OptionError:
         raise
     except Exception as e:  # an extra may fail; the derivative stands on its own
-        unavailable[what] = _reason(e)
+        unavailable[what] = _reason(what, e)
         return None
 
 

@@ -1,6 +1,12 @@
 // matdiff's page: talks only to the JSON API (/api/variables, /api/derivative,
 // /api/examples). The state (expression, declarations, variables, options) lives in the
 // address bar, so a derivative can be shared as a link. No framework, no build step.
+//
+// What is computed is always what the controls show (issue 15): the table edits and the
+// variables chosen belong to one expression (state.choicesFor); a new expression starts
+// from its own defaults (first variable, no second, no declarations), and an edit for a
+// name the expression does not use is dropped. A declaration the server refuses marks
+// its cell; the table stays editable, so the next edit (or a new expression) recovers.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -15,6 +21,8 @@ const state = {
   variables: [],      // the last /api/variables answer's rows
   parsedFor: null,    // the request those rows answer
   wrt: [],            // wanted wrt (from the URL or the selects), kept across refreshes
+  choicesFor: null,   // the expression that edits and wrt were chosen for
+  bad: {},            // name -> the server's error for that name's declaration
   result: null,
   backend: "numpy",
   seq: 0,
@@ -142,6 +150,11 @@ function renderTable() {
     const tr = document.createElement("tr");
     tr.dataset.name = v.name;
     if (state.edits[v.name]) tr.classList.add("edited");
+    const problem = state.bad[v.name];
+    if (problem) {
+      tr.classList.add("bad");
+      tr.title = `${problem.kind}: ${problem.message}`;
+    }
     const name = document.createElement("td");
     name.className = "name";
     name.textContent = v.name;
@@ -169,6 +182,12 @@ function renderTable() {
     dims.placeholder = v.dims.length ? v.dims.join(", ") : "—";
     dims.value = (state.edits[v.name] || {}).dims || "";
     dims.disabled = currentType(v) === "scalar";
+    if (problem) {
+      const [open, close] = [problem.source.indexOf("("), problem.source.lastIndexOf(")")];
+      const inDims = open >= 0 && problem.start > open && problem.start <= close;
+      (inDims ? dims : type).setAttribute("aria-invalid", "true");
+      (inDims ? dims : type).title = problem.message;
+    }
     dims.addEventListener("change", () => {
       const e = edit(v.name);
       e.dims = dims.value.trim();
@@ -225,8 +244,23 @@ function renderWrt() {
   state.wrt = [first.value, second.value].filter(Boolean);
 }
 
+function startFrom(expression) {
+  // A new expression: its own defaults, nothing carried over from the previous one.
+  if (state.choicesFor === expression) return;
+  state.choicesFor = expression;
+  state.edits = {};
+  state.wrt = [];
+  state.bad = {};
+}
+
+function declarationName(source) {
+  const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*:/.exec(source || "");
+  return m ? m[1] : null;
+}
+
 async function refreshVariables(showErrors) {
   const expression = $("expr").value;
+  startFrom(expression);
   const request = { expression, declare: declarations() };
   const key = JSON.stringify(request);
   if (key === state.parsedFor) return true;
@@ -237,16 +271,53 @@ async function refreshVariables(showErrors) {
     renderWrt();
     return false;
   }
-  const answer = await post("/api/variables", request);
+  // Refused declarations are left out one by one (each marked in its row), so the
+  // table can still be drawn and the bad cell fixed.
+  const bad = {};
+  let answer = await post("/api/variables", request);
+  for (let i = 0; i < 8 && answer.error && answer.error.where === "declaration"; i++) {
+    const name = declarationName(answer.error.source);
+    if (!name || bad[name] || !state.edits[name]) break;
+    bad[name] = answer.error;
+    answer = await post("/api/variables", {
+      expression, declare: declarations().filter((d) => !(declarationName(d) in bad)),
+    });
+  }
   if (expression !== $("expr").value) return false;  // typed on meanwhile
   if (answer.error) {
     if (showErrors) showError(answer.error);
+    // Draw the table from the expression alone, so the declaration at fault (a shape
+    // that does not fit, say) can still be edited.
+    const plain = Object.keys(state.edits).length &&
+      await post("/api/variables", { expression, declare: [] });
+    if (plain && !plain.error && expression === $("expr").value) {
+      state.bad = bad;
+      state.variables = plain.variables.filter((v) => v.used);
+      state.parsedFor = null;
+      renderTable();
+      renderWrt();
+    }
     return false;
   }
-  state.variables = answer.variables;
+  // an edit for a name the expression does not use would act unseen: drop it
+  const used = new Set(answer.variables.filter((v) => v.used).map((v) => v.name));
+  const unused = Object.keys(state.edits).filter((n) => !used.has(n));
+  for (const n of unused) {
+    delete state.edits[n];
+    delete bad[n];
+  }
+  if (unused.length) return refreshVariables(showErrors);
+  state.bad = bad;
+  state.variables = answer.variables.filter((v) => v.used);
   state.parsedFor = key;
   renderTable();
   renderWrt();
+  const first = Object.values(bad)[0];
+  if (first) {
+    state.parsedFor = null;  // not a good answer: ask again after the next edit
+    if (showErrors) showError(first);
+    return false;
+  }
   return true;
 }
 
@@ -295,8 +366,20 @@ async function compute() {
   }
 }
 
+function markStale() {
+  // the result shown is for another expression than the box holds: say so until computed
+  const stale = Boolean(state.result) && state.result.expression !== $("expr").value;
+  $("result").classList.toggle("stale", stale);
+  $("stale").hidden = !stale;
+}
+
+function unavailableNote(what, reason) {
+  return reason ? `${what} unavailable: ${reason.message}` : "";
+}
+
 function showResult(r) {
   state.result = r;
+  const gone = r.unavailable || {};
   $("math").innerHTML = r.equation_mathml;
   const kron = $("kron");
   kron.hidden = !r.kronecker_mathml;
@@ -307,11 +390,23 @@ function showResult(r) {
   const checked = $("checked");
   checked.className = "badge";
   checked.textContent = "";
+  checked.title = "";
   if (r.check) {
     checked.classList.add(r.check.ok ? "ok" : "bad");
-    checked.textContent = (r.check.ok ? "✓ checked numerically" : "✗ numerical check failed") +
-      `: max relative error ${r.check.max_relative_error.toExponential(1)}`;
+    const error = r.check.max_relative_error;
+    checked.textContent = typeof error === "number"
+      ? (r.check.ok ? "✓ checked numerically" : "✗ numerical check failed") +
+        `: max relative error ${error.toExponential(1)}`
+      : r.check.summary;
+  } else if (gone.check) {
+    checked.classList.add("na");
+    checked.textContent = "numerical check unavailable";
+    checked.title = gone.check.message;
   }
+  const notes = [unavailableNote("Numerical check", gone.check),
+                 unavailableNote("Steps", gone.steps)].filter(Boolean);
+  $("unavailable").textContent = notes.join("\n");
+  $("unavailable").hidden = !notes.length;
   $("describe").textContent = r.description;
 
   const list = $("steps-list");
@@ -339,13 +434,17 @@ function showResult(r) {
   $("latex-out").textContent = r.kronecker_latex ? `${r.latex}\n${r.kronecker_latex}` : r.latex;
   showCode();
   $("result").hidden = false;
+  markStale();
 }
 
 function showCode() {
   for (const tab of document.querySelectorAll(".tab")) {
     tab.setAttribute("aria-selected", String(tab.dataset.backend === state.backend));
   }
-  $("code-out").textContent = state.result ? state.result.code[state.backend] : "";
+  const r = state.result;
+  const missing = r && r.unavailable && r.unavailable[state.backend];
+  $("code-out").textContent = !r ? "" : missing
+    ? `(no ${state.backend} code: ${missing.message})` : r.code[state.backend];
   $("code-ns").textContent = NAMESPACES[state.backend];
 }
 
@@ -367,6 +466,7 @@ function writeUrl(req) {
 function readUrl() {
   const p = new URLSearchParams(location.search);
   $("expr").value = p.get("e") || "";
+  state.choicesFor = $("expr").value;  // the link's choices belong to its expression
   state.wrt = p.getAll("wrt").slice(0, 2);
   state.edits = {};
   for (const d of p.getAll("d")) {
@@ -416,6 +516,8 @@ async function loadExamples() {
     select.value = "";
     if (!ex) return;
     $("expr").value = ex.expression;
+    state.choicesFor = ex.expression;
+    state.bad = {};
     state.edits = {};
     for (const d of ex.declare) {
       const read = readDeclaration(d);
@@ -457,6 +559,7 @@ function init() {
   const expr = $("expr");
   expr.addEventListener("input", () => {
     highlight(null);
+    markStale();
     clearTimeout(typing);
     typing = setTimeout(() => refreshVariables(false), 250);
   });
