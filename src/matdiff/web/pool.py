@@ -267,8 +267,8 @@ class WorkerPool:
                                   f"lower order")
                 if not long and elapsed >= self.slow_after:
                     if self._long >= self.long_slots:
-                        self.preempted += 1
                         self._replace(w)
+                        self.preempted += 1
                         return _error(503, "busy", f"{self._long} long computation"
                                       f"{'s are' if self._long > 1 else ' is'} already "
                                       "running (one worker stays free for short ones); "
@@ -280,8 +280,8 @@ class WorkerPool:
                         os.setpriority(os.PRIO_PROCESS, w.process.pid or 0, 10)
                 await asyncio.wait({ready}, timeout=min(_TICK, self.time_limit - elapsed))
                 if not ready.done() and disconnected is not None and await disconnected():
-                    self.cancelled += 1
                     self._replace(w)
+                    self.cancelled += 1  # after: tests in another thread read both
                     return _error(CLIENT_GONE, "cancelled", "the client disconnected")
         finally:
             loop.remove_reader(fd)
