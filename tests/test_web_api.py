@@ -276,7 +276,7 @@ def test_time_limit_stops_one_request_and_serves_the_others() -> None:
         assert r.json()["error"]["kind"] == "time limit exceeded"
         assert "1 s" in r.json()["error"]["message"]
         assert fast_done < 1.0 <= slow_done < 5.0
-        assert app.state.pool.replaced >= 1
+        assert app.state.pool.stopped + app.state.pool.replaced >= 1
         # the killed worker is replaced: two requests at once both succeed
         both = [ex.submit(c.post, "/api/derivative", json={"expression": "x'*A*x", "wrt": "x"})
                 for _ in range(2)]

@@ -9,6 +9,7 @@ not against strings the server produced.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import json
 import socket
@@ -24,6 +25,7 @@ from fastapi.testclient import TestClient
 
 from matdiff.web import create_app
 from matdiff.web.compute import finite
+from matdiff.web.pool import WorkerPool
 
 LOCAL = "http://127.0.0.1"
 SLOW = {"expression": "sum(exp(sin(x).*cos(x).*tanh(x).*exp(x)))", "wrt": "x", "order": 8,
@@ -221,19 +223,31 @@ def test_slow_requests_never_take_the_last_worker() -> None:
 
 
 def test_the_waiting_queue_is_bounded() -> None:
-    app = create_app(time_limit=3.0, workers=1, max_waiting=1)
-    with TestClient(app, base_url=LOCAL) as c, concurrent.futures.ThreadPoolExecutor(3) as ex:
-        slow = ex.submit(c.post, "/api/derivative", json=SLOW)
-        time.sleep(0.5)
-        waiting = ex.submit(c.post, "/api/derivative", json=FAST)
-        time.sleep(0.3)
+    async def scenario() -> None:
+        pool = WorkerPool(1, 2.0, max_waiting=1)  # not started: no worker ever frees
+        first = asyncio.ensure_future(pool.run("variables", {"expression": "x"}))
+        await asyncio.sleep(0.1)
         t0 = time.monotonic()
-        refused = c.post("/api/derivative", json=FAST)
-        assert time.monotonic() - t0 < 1.0
-        assert refused.status_code == 503
-        assert "already waiting" in refused.json()["error"]["message"]
-        assert slow.result(timeout=30).json()["error"]["kind"] == "time limit exceeded"
-        assert waiting.result(timeout=30).status_code == 200  # served once a worker freed
+        status, body = await pool.run("variables", {"expression": "y"})
+        assert time.monotonic() - t0 < 0.5  # refused at once, not after waiting
+        assert status == 503 and "already waiting" in body["error"]["message"]
+        status, body = await first  # and the one waiting gives up after the time limit
+        assert status == 503 and "busy for 2 s" in body["error"]["message"]
+
+    asyncio.run(scenario())
+
+
+def test_one_worker_stops_a_long_job_for_a_short_one() -> None:
+    app = create_app(time_limit=10.0, workers=1)
+    with TestClient(app, base_url=LOCAL) as c, concurrent.futures.ThreadPoolExecutor(2) as ex:
+        slow = ex.submit(c.post, "/api/derivative", json=SLOW)
+        time.sleep(1.0)  # long by now, running on alone while nobody waits
+        t0 = time.monotonic()
+        fast = c.post("/api/derivative", json=FAST)
+        assert fast.status_code == 200 and time.monotonic() - t0 < 2.0
+        r = slow.result(timeout=30)
+        assert r.status_code == 503 and "short requests are waiting" in r.text
+        assert app.state.pool.replaced == 0  # stopped by a signal: the worker was kept
 
 
 # --- a real server: disconnects and slow bodies ------------------------------------------------
@@ -274,7 +288,7 @@ def _raw(port: int, body: bytes, length: int | None = None) -> socket.socket:
 def test_a_disconnected_client_frees_its_worker(served: tuple[Any, int]) -> None:
     app, port = served
     pool = app.state.pool
-    before_cancelled, before_replaced = pool.cancelled, pool.replaced
+    before_cancelled, before_stopped = pool.cancelled, pool.stopped + pool.replaced
     s = _raw(port, json.dumps(SLOW).encode())
     time.sleep(0.5)  # the job is running
     s.close()
@@ -282,7 +296,14 @@ def test_a_disconnected_client_frees_its_worker(served: tuple[Any, int]) -> None
     while pool.cancelled == before_cancelled and time.monotonic() < deadline:
         time.sleep(0.05)
     assert pool.cancelled == before_cancelled + 1
-    assert pool.replaced == before_replaced + 1
+    assert pool.stopped + pool.replaced == before_stopped + 1
+    # the stopped worker is back: both workers answer at once
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        import httpx
+
+        both = [ex.submit(httpx.post, f"http://127.0.0.1:{port}/api/derivative", json=FAST,
+                          timeout=20) for _ in range(2)]
+        assert all(f.result().status_code == 200 for f in both)
 
 
 def test_a_body_that_does_not_arrive_is_refused(served: tuple[Any, int]) -> None:
