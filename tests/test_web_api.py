@@ -174,7 +174,7 @@ def test_openapi_and_static_files(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "http://" not in page.text and "https://" not in page.text  # nothing fetched
-    for name in ("style.css", "app.js"):
+    for name in ("style.css", "table.js", "app.js"):
         r = client.get(f"/static/{name}")
         assert r.status_code == 200 and "https://" not in r.text
     assert client.get("/static/../app.py").status_code == 404

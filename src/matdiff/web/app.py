@@ -52,7 +52,7 @@ NAME = 200  # characters in a variable name or an option
 DECLARATION = 1000  # characters in one declaration
 DECLARATIONS = 1000  # declarations in one request
 
-STATIC = ("index.html", "style.css", "app.js")
+STATIC = ("index.html", "style.css", "table.js", "app.js")
 _MEDIA = {"html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8",
           "js": "text/javascript; charset=utf-8"}
 
@@ -165,6 +165,9 @@ def create_app(time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None = Non
 
     @app.post("/api/variables", summary="The variables of an expression, with types")
     async def variables(req: VariablesRequest, request: Request) -> JSONResponse:
+        if req.declare is not None and len(req.declare) > DECLARATIONS:
+            return _error(413, "limit exceeded", f"{len(req.declare):,} declarations; "
+                          f"the limit is {DECLARATIONS:,}")
         return too_long(req.expression) or await run("variables", req.model_dump(),
                                                      request)
 

@@ -15,14 +15,12 @@ Admission (issue 15: 10 % slow requests made a third of all requests fail):
   10 to 50 ms) is *long*: CPU time, read from ``/proc`` (wall time elsewhere), so a
   loaded machine does not make short jobs look long.  At most ``long_slots`` jobs
   (``size - 1``) may be long at once, so one worker always stays for short requests.
-  A request seen to be long before (the
-  same job, remembered for the last ``remember`` of them) waits for a long slot
-  *before* it takes a worker, in its own FIFO queue; a new request that turns long while
-  every long slot is taken (or wanted) runs on while no short request waits for a
-  worker, and is stopped with a 503 saying why once one does.  Stopping
-  costs a process, and remembering makes it happen once per distinct slow request, not
-  once per retry.  A long job's process is also given a lower CPU priority (``nice``),
-  so short jobs on the other workers keep their speed, and it is retired afterwards.
+  A request seen to be long before (the same job, remembered for the last ``remember``
+  of them) waits for a long slot *before* it takes a worker, in its own FIFO queue; a
+  new request that turns long while every long slot is taken (or wanted) runs on while
+  no short request waits for a worker, and is stopped with a 503 saying why once one
+  does.  A long job's process gets a lower CPU priority (``nice`` 10) while it runs, so
+  short jobs on the other workers keep their speed.
 - A job stopped at the time limit, for a client that disconnected (``disconnected``),
   or for fairness is interrupted by a signal (:data:`STOP_SIGNAL`) and its worker,
   which answers at once, goes back to the pool: stopping costs no process.  A worker
