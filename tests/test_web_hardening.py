@@ -319,3 +319,17 @@ def test_a_body_that_does_not_arrive_is_refused(served: tuple[Any, int]) -> None
     assert 0.9 < time.monotonic() - t0 < 5
     assert answer.startswith("HTTP/1.1 408") and "did not arrive within 1 s" in answer
     assert "nosniff" in answer
+
+
+def test_the_numerical_check_refuses_huge_sizes_before_allocating() -> None:
+    import matdiff
+    from matdiff.errors import LimitError
+
+    d = matdiff.derivative("x'*A*x", "x", declare=["x: vector(999999999)"])
+    started = time.monotonic()
+    with pytest.raises(LimitError, match="999,999,999 entries; the limit is 1,000,000"):
+        d.check()
+    with pytest.raises(LimitError, match="the limit is 1,000,000"):
+        matdiff.derivative("tr(X)", "X", declare=["X: matrix(2000, 2000)"]).check()
+    assert time.monotonic() - started < 2
+    assert matdiff.derivative("x'*x", "x", declare=["x: vector(1000)"]).check(points=1).ok

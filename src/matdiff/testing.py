@@ -69,11 +69,12 @@ def choose_sizes(nodes: list[Node], rng: np.random.Generator) -> dict[Dim, int]:
                     sizes[d] = d if isinstance(d, int) else int(rng.integers(2, 5))
             entries = math.prod(sizes[d] for d in node.shape.dims)
             if entries > MAX_CHECK_ENTRIES:
-                dims = " x ".join(str(sizes[d]) for d in node.shape.dims)
+                dims = " x ".join(f"{sizes[d]:,}" for d in node.shape.dims)
+                total = f" = {entries:,}" if len(node.shape.dims) > 1 else ""
                 raise LimitError(
-                    f"a numerical check would need an array of {dims} = {entries:,} "
-                    f"entries; the limit is {MAX_CHECK_ENTRIES:,}: check with smaller "
-                    f"declared sizes (or symbolic ones)")
+                    f"a numerical check would need an array of {dims}{total} entries; "
+                    f"the limit is {MAX_CHECK_ENTRIES:,}: check with smaller declared "
+                    f"sizes (or symbolic ones)")
     return sizes
 
 
