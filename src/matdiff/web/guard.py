@@ -22,7 +22,6 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -53,11 +52,14 @@ def host_name(header: str) -> str:
 
 
 def allowed_hosts(bound: str, extra: Iterable[str] = ()) -> frozenset[str]:
-    """The loopback names, the address the server is bound to (unless a wildcard) and
-    the names given explicitly."""
+    """The loopback names, the address the server is bound to and the names given
+    explicitly.  A wildcard address (``0.0.0.0``) allows only itself as a literal: the
+    machine's other names must be given (``--allow-host``), since any name might be an
+    attacker's re-pointed one."""
     names = set(LOOPBACK) | {host_name(h) for h in extra}
-    if bound.strip() not in WILDCARDS:
-        names.add(bound.strip().lower().strip("[]"))
+    literal = bound.strip().lower().strip("[]")
+    if literal:
+        names.add(literal)
     return frozenset(names)
 
 
