@@ -9,8 +9,9 @@ for the answer without blocking (``add_reader`` on the pipe).
 Admission (issue 15: 10 % slow requests made a third of all requests fail):
 
 - Waiting requests are served first come, first served from one bounded queue
-  (``max_waiting``); a request that finds the queue full is told at once that the server
-  is busy (503), and one that waits longer than the time limit too.
+  (``max_waiting``, 64 per worker); a request that finds the queue full is told at once
+  that the server is busy (503), and one that waited ``max_wait`` seconds (twice the
+  time limit, at least 10 s) too: a burst is queued, not refused.
 - A job that has used ``slow_after`` seconds of CPU (0.2 s; a typical page request takes
   10 to 50 ms) is *long*: CPU time, read from ``/proc`` (wall time elsewhere), so a
   loaded machine does not make short jobs look long.  At most ``long_slots`` jobs
@@ -155,7 +156,8 @@ class WorkerPool:
 
     def __init__(self, size: int, time_limit: float, *, slow_after: float = 0.2,
                  long_slots: int | None = None, max_waiting: int | None = None,
-                 spares: int = 1, remember: int = 1024) -> None:
+                 spares: int = 1, remember: int = 1024,
+                 max_wait: float | None = None) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_WORKERS:
             raise ValueError(f"a worker pool needs 1 to {MAX_WORKERS} workers, got {size!r}")
         self.size = size
@@ -163,6 +165,8 @@ class WorkerPool:
         self.slow_after = _positive("slow_after", slow_after)
         self.long_slots = long_slots if long_slots is not None else max(1, size - 1)
         self.max_waiting = max_waiting if max_waiting is not None else 64 * size
+        self.max_wait = _positive("max_wait", max_wait if max_wait is not None
+                                  else max(10.0, 2 * self.time_limit))
         self.spares = spares
         self._context = multiprocessing.get_context("spawn")
         self._idle: deque[_Worker] = deque()
@@ -322,14 +326,14 @@ class WorkerPool:
                           "for a worker; try again in a moment")
         waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
         waiters.append(waiter)
-        deadline = time.monotonic() + self.time_limit
+        deadline = time.monotonic() + self.max_wait
         taken = False
         try:
             while not waiter.done():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return _error(503, "busy", "every worker stayed busy for "
-                                  f"{self.time_limit:g} s; try again in a moment")
+                                  f"{self.max_wait:g} s; try again in a moment")
                 await asyncio.wait({waiter}, timeout=min(_TICK * 4, remaining))
                 if not waiter.done() and disconnected is not None and await disconnected():
                     self.cancelled += 1
