@@ -27,6 +27,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output"  # gitignored
 SEED = "A'*C'*X*B' + C*A*X*B"
+expect.set_options(timeout=15_000)  # a loaded machine: generous, never flaky
 BAD = re.compile(r"\bbad\b")
 STALE = re.compile(r"\bstale\b")
 

@@ -205,7 +205,7 @@ def test_bad_server_options_are_refused() -> None:
 # --- admission: fast requests are not starved by slow ones --------------------------------------
 
 def test_slow_requests_never_take_the_last_worker() -> None:
-    app = create_app(time_limit=4.0, workers=2)
+    app = create_app(time_limit=8.0, workers=2)
     with TestClient(app, base_url=LOCAL) as c, concurrent.futures.ThreadPoolExecutor(4) as ex:
         assert c.post("/api/derivative", json=FAST).status_code == 200
         slow = [ex.submit(c.post, "/api/derivative", json=SLOW) for _ in range(2)]
@@ -216,7 +216,7 @@ def test_slow_requests_never_take_the_last_worker() -> None:
             r = c.post("/api/derivative", json=FAST)
             latencies.append(time.monotonic() - t0)
             assert r.status_code == 200, r.text
-        assert max(latencies) < 1.5, latencies
+        assert max(latencies) < 4.0, latencies  # the slow ones would hold them for 8 s
         outcomes = sorted(f.result(timeout=30).json()["error"]["kind"] for f in slow)
         assert outcomes == ["busy", "time limit exceeded"], outcomes
         assert app.state.pool.preempted == 1
@@ -229,7 +229,7 @@ def test_the_waiting_queue_is_bounded() -> None:
         await asyncio.sleep(0.1)
         t0 = time.monotonic()
         status, body = await pool.run("variables", {"expression": "y"})
-        assert time.monotonic() - t0 < 0.5  # refused at once, not after waiting
+        assert time.monotonic() - t0 < 1.0  # refused at once, not after waiting 1.5 s
         assert status == 503 and "already waiting" in body["error"]["message"]
         status, body = await first  # and the one waiting gives up after the time limit
         assert status == 503 and "busy for 1.5 s" in body["error"]["message"]
@@ -244,7 +244,7 @@ def test_one_worker_stops_a_long_job_for_a_short_one() -> None:
         time.sleep(1.0)  # long by now, running on alone while nobody waits
         t0 = time.monotonic()
         fast = c.post("/api/derivative", json=FAST)
-        assert fast.status_code == 200 and time.monotonic() - t0 < 2.0
+        assert fast.status_code == 200 and time.monotonic() - t0 < 5.0  # not 10 s
         r = slow.result(timeout=30)
         assert r.status_code == 503 and "short requests are waiting" in r.text
         assert app.state.pool.replaced == 0  # stopped by a signal: the worker was kept
@@ -292,7 +292,7 @@ def test_a_disconnected_client_frees_its_worker(served: tuple[Any, int]) -> None
     s = _raw(port, json.dumps(SLOW).encode())
     time.sleep(0.5)  # the job is running
     s.close()
-    deadline = time.monotonic() + 3  # far below the 30 s time limit
+    deadline = time.monotonic() + 8  # far below the 30 s time limit
     while pool.cancelled == before_cancelled and time.monotonic() < deadline:
         time.sleep(0.05)
     assert pool.cancelled == before_cancelled + 1
@@ -331,5 +331,5 @@ def test_the_numerical_check_refuses_huge_sizes_before_allocating() -> None:
         d.check()
     with pytest.raises(LimitError, match="the limit is 1,000,000"):
         matdiff.derivative("tr(X)", "X", declare=["X: matrix(2000, 2000)"]).check()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5
     assert matdiff.derivative("x'*x", "x", declare=["x: vector(1000)"]).check(points=1).ok
