@@ -11,6 +11,13 @@ expression; ``--json`` prints the same as JSON.  Run from the repository root::
 
     .venv/bin/python benchmarks/web_load.py [--clients 4] [--requests 200] [--workers N]
 
+``--mixed`` (issue 15) is the mixed burst: 16 clients, every tenth request a slow one (a
+derivative of order 8 that runs to the server's time limit, ``--time-limit`` 3 s), the
+rest the examples as above.  It prints the good requests' latencies and how many of
+them were refused (target: p99 under 1 s, none refused), and what became of the slow
+ones (stopped at the time limit, or told the server is busy when every long slot was
+taken).
+
 The server is stopped at the end; nothing is written to disk.
 """
 
@@ -24,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import httpx
@@ -39,10 +46,18 @@ def _free_port() -> int:
         return port
 
 
-def _start(port: int, workers: int | None) -> subprocess.Popen[bytes]:
+SLOW = {"expression": "sum(exp(sin(x).*cos(x).*tanh(x).*exp(x)))", "wrt": ["x"],
+        "order": 8, "declare": [], "steps": True, "check": True}
+"""Minutes of work at order 8: runs to the time limit."""
+
+
+def _start(port: int, workers: int | None,
+           time_limit: float | None = None) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "matdiff", "serve", "--port", str(port)]
     if workers is not None:
         cmd += ["--workers", str(workers)]
+    if time_limit is not None:
+        cmd += ["--time-limit", str(time_limit)]
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -65,15 +80,17 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 def run(clients: int, requests: int, workers: int | None, steps: bool,
-        check: bool) -> dict[str, Any]:
+        check: bool, slow_every: int = 0, time_limit: float | None = None) -> dict[str, Any]:
+    """The burst; ``slow_every``: every n-th request is :data:`SLOW` (0: none)."""
     port = _free_port()
-    server = _start(port, workers)
+    server = _start(port, workers, time_limit)
     url = f"http://127.0.0.1:{port}/api/derivative"
     bodies = [{"expression": e.expression, "wrt": list(e.wrt), "declare": list(e.declare),
                "steps": steps, "check": check} for e in EXAMPLES]
     latencies: list[float] = []
     per_expression: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
+    slow_outcomes: Counter[str] = Counter()
     lock = threading.Lock()
     counter = iter(range(requests))
 
@@ -84,7 +101,8 @@ def run(clients: int, requests: int, workers: int | None, steps: bool,
                     i = next(counter, None)
                 if i is None:
                     return
-                body = bodies[i % len(bodies)]
+                slow = slow_every > 0 and i % slow_every == slow_every - 1
+                body = SLOW if slow else bodies[i % len(bodies)]
                 t0 = time.perf_counter()
                 try:
                     r = http.post(url, json=body)
@@ -92,6 +110,12 @@ def run(clients: int, requests: int, workers: int | None, steps: bool,
                 except httpx.HTTPError as e:
                     status, text = 0, repr(e)
                 dt = time.perf_counter() - t0
+                if slow:
+                    kind = "200" if status == 200 else f"{status} " + (
+                        r.json().get("error", {}).get("kind", "?") if status else text)
+                    with lock:
+                        slow_outcomes[kind] += 1
+                    continue
                 with lock:
                     latencies.append(dt)
                     declared = f" [{'; '.join(body['declare'])}]" if body["declare"] else ""
@@ -114,7 +138,9 @@ def run(clients: int, requests: int, workers: int | None, steps: bool,
     ordered = sorted(latencies)
     return {
         "clients": clients, "requests": len(latencies), "workers": workers or "default",
-        "steps": steps, "check": check,
+        "steps": steps, "check": check, "slow_every": slow_every,
+        "time_limit": time_limit or "default", "slow_requests": sum(slow_outcomes.values()),
+        "slow_outcomes": dict(slow_outcomes),
         "seconds": elapsed, "throughput": len(latencies) / elapsed,
         "p50_ms": 1000 * _percentile(ordered, 0.50), "p90_ms": 1000 * _percentile(ordered, 0.90),
         "p99_ms": 1000 * _percentile(ordered, 0.99), "max_ms": 1000 * ordered[-1],
@@ -132,16 +158,30 @@ def main() -> None:
     p.add_argument("--no-steps", action="store_true")
     p.add_argument("--no-check", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--mixed", action="store_true",
+                   help="the mixed burst: 16 clients, every tenth request slow")
+    p.add_argument("--slow-every", type=int, default=None, metavar="N",
+                   help="every N-th request is a slow one (default: 10 with --mixed)")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="the server's --time-limit (default: 3 with --mixed)")
     a = p.parse_args()
-    out = run(a.clients, a.requests, a.workers, not a.no_steps, not a.no_check)
+    slow_every = a.slow_every if a.slow_every is not None else (10 if a.mixed else 0)
+    time_limit = a.time_limit if a.time_limit is not None else (3.0 if a.mixed else None)
+    clients = 16 if a.mixed and a.clients == 4 else a.clients
+    requests = 400 if a.mixed and a.requests == 200 else a.requests
+    out = run(clients, requests, a.workers, not a.no_steps, not a.no_check, slow_every,
+              time_limit)
     if a.json:
         print(json.dumps(out, indent=2))
         return
-    print(f"{out['requests']} requests, {out['clients']} concurrent clients, workers: "
+    print(f"{out['requests']} good requests, {out['clients']} concurrent clients, workers: "
           f"{out['workers']}, steps: {out['steps']}, check: {out['check']}")
+    if slow_every:
+        print(f"{out['slow_requests']} slow requests (every {slow_every}th; time limit "
+              f"{out['time_limit']} s): {out['slow_outcomes']}")
     print(f"throughput {out['throughput']:.1f} req/s over {out['seconds']:.1f} s; latency "
           f"p50 {out['p50_ms']:.0f} ms, p90 {out['p90_ms']:.0f} ms, p99 {out['p99_ms']:.0f} ms, "
-          f"max {out['max_ms']:.0f} ms; errors: {out['errors']}")
+          f"max {out['max_ms']:.0f} ms; good requests refused or failed: {out['errors']}")
     for sample in out["error_samples"]:
         print(f"  error {sample}")
     print("median latency per expression:")

@@ -9,6 +9,7 @@ as ``test-output/web-page.png``.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -26,6 +27,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output"  # gitignored
 SEED = "A'*C'*X*B' + C*A*X*B"
+expect.set_options(timeout=15_000)  # a loaded machine: generous, never flaky
+BAD = re.compile(r"\bbad\b")
+STALE = re.compile(r"\bstale\b")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="chromium is installed by `scripts/setup dev`")
@@ -183,3 +187,122 @@ def test_parse_error_is_highlighted(page: Page) -> None:
     page.press("#expr", "Enter")
     expect(error).to_contain_text("shape error")
     expect(error).to_contain_text("matrix")
+
+
+# --- issue 15: what is shown is what the controls state; bad declarations recover -----------
+
+def _api(server: str, page: Page, body: dict[str, object]) -> dict[str, object]:
+    """The server's answer for ``body`` (the defaults' derivative, to compare with)."""
+    r = page.request.post(server + "api/derivative", data=body)
+    assert r.ok, r.text()
+    out: dict[str, object] = r.json()
+    return out
+
+
+def _shows_defaults_of(page: Page, server: str, expression: str) -> None:
+    """The page shows ``expression``'s derivative by its first variable, once, with no
+    declaration: the controls say so and the result is that derivative."""
+    expect(page.locator("#result")).not_to_have_class(STALE)
+    first = page.locator("#wrt1 option").first.get_attribute("value")
+    expect(page.locator("#wrt1")).to_have_value(first or "")
+    expect(page.locator("#wrt2")).to_have_value("")
+    assert page.locator("#vars input[type=checkbox]:checked").count() == 0
+    assert page.locator("#vars tr.edited").count() == 0
+    assert "d=" not in page.url
+    expected = _api(server, page, {"expression": expression, "wrt": [first], "declare": [],
+                                   "steps": False, "check": False})
+    expect(page.locator("#text-out")).to_have_text(str(expected["text"]))
+    expect(page.locator("#kind")).to_have_text(str(expected["kind"]))
+
+
+@pytest.mark.parametrize("second", ["x'*A*x + y'*x", "x'*A*x + 1", "tr(A*x*x')", "a*x'*x"])
+def test_a_new_expression_starts_from_its_defaults(page: Page, server: str,
+                                                   second: str) -> None:
+    _enter(page, "x'*A*x", "x")
+    expect(page.locator("#text-out")).to_have_text("(A + A')*x")
+    page.locator("tr[data-name=A] input[name=symmetric]").check()
+    expect(page.locator("#text-out")).to_have_text("2*A*x")
+    page.select_option("#wrt2", "x")
+    expect(page.locator("#text-out")).to_have_text("2*A")
+    page.fill("#expr", second)
+    expect(page.locator("#result")).to_have_class(STALE)  # until computed
+    expect(page.locator("#stale")).to_be_visible()
+    page.press("#expr", "Enter")
+    _shows_defaults_of(page, server, second)
+
+
+def test_with_respect_to_a_matrix_is_not_carried_over(page: Page, server: str) -> None:
+    _enter(page, "x'*A*x", "A")
+    expect(page.locator("#text-out")).to_have_text("x*x'")
+    page.fill("#expr", "x'*A*x + 2")
+    page.press("#expr", "Enter")
+    _shows_defaults_of(page, server, "x'*A*x + 2")
+    expect(page.locator("#wrt1")).to_have_value("x")
+    # an example is an expression with its own choices: they are the ones shown
+    page.select_option("#examples", label="Hessian of x'Ax")
+    expect(page.locator("#text-out")).to_have_text("A + A'")
+    expect(page.locator("#wrt2")).to_have_value("x")
+    page.press("#expr", "Enter")  # the same expression again: its choices stay, shown
+    expect(page.locator("#text-out")).to_have_text("A + A'")
+    page.fill("#expr", "x'*(A*x)")
+    page.press("#expr", "Enter")
+    _shows_defaults_of(page, server, "x'*(A*x)")
+
+
+def test_a_bad_declaration_from_a_link_is_marked_and_recoverable(page: Page,
+                                                                 server: str) -> None:
+    page.goto(server + "?e=x%27*A*x&wrt=x&d=x%3A+vector(0)")
+    error = page.locator("#error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("declaration")
+    row = page.locator("tr[data-name=x]")
+    expect(row).to_have_class(BAD)
+    expect(row.locator("input.dims")).to_have_attribute("aria-invalid", "true")
+    expect(row.locator("input.dims")).to_have_value("0")
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "web-bad-declaration.png"), full_page=True)
+    row.locator("input.dims").fill("3")
+    row.locator("input.dims").press("Enter")
+    expect(page.locator("#text-out")).to_have_text("(A + A')*x")
+    expect(error).to_be_hidden()
+    expect(page.locator("tr[data-name=x]")).not_to_have_class(BAD)
+    expect(page.locator("#shape")).to_contain_text("3")
+
+
+def test_a_zero_in_a_dimensions_cell_does_not_block_later_expressions(page: Page,
+                                                                      server: str) -> None:
+    _enter(page, "x'*A*x", "x")
+    expect(page.locator("#text-out")).to_have_text("(A + A')*x")
+    dims = page.locator("tr[data-name=A] input.dims")
+    dims.fill("0, 0")
+    dims.press("Enter")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("tr[data-name=A]")).to_have_class(BAD)
+    expect(page.locator("#result")).to_be_hidden()
+    # the next edit works
+    page.locator("tr[data-name=A] input.dims").fill("n, n")
+    page.locator("tr[data-name=A] input.dims").press("Enter")
+    expect(page.locator("#text-out")).to_have_text("(A + A')*x")
+    expect(page.locator("#error")).to_be_hidden()
+    # and so does a new expression after another bad cell
+    page.locator("tr[data-name=A] input.dims").fill("0, 0")
+    page.locator("tr[data-name=A] input.dims").press("Enter")
+    expect(page.locator("#error")).to_be_visible()
+    page.fill("#expr", "tr(A*X)")
+    page.press("#expr", "Enter")
+    _shows_defaults_of(page, server, "tr(A*X)")
+    expect(page.locator("#error")).to_be_hidden()
+
+
+def test_unavailable_check_still_shows_the_derivative(page: Page) -> None:
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text) if m.type == "error" else None)
+    _enter(page, "sum(arcsin(x))", "x")
+    expect(page.locator("#result")).to_be_visible()
+    expect(page.locator("#text-out")).not_to_be_empty()
+    expect(page.locator("#unavailable")).to_contain_text("Numerical check unavailable")
+    expect(page.locator("#checked")).to_have_text("numerical check unavailable")
+    expect(page.locator("#error")).to_be_hidden()
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "web-unavailable.png"), full_page=True)
+    assert not [m for m in messages if "Content Security Policy" in m], messages

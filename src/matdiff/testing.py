@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import EvaluationError, OptionError
+from .errors import EvaluationError, LimitError, OptionError
 from .evaluate import evaluate
 from .ir.nodes import Node
 from .printing import to_text
@@ -28,6 +28,10 @@ from .shapes import Dim
 Array = NDArray[np.float64]
 Structure = Literal["general", "symmetrized", "cookbook", "diagonal"]
 _CONDITIONED_OPS = frozenset({"inv", "det", "logdet", "matpow"})
+MAX_CHECK_ENTRIES = 1_000_000
+"""The most entries one array of a numerical check may have (8 MB of float64): checked by
+:func:`choose_sizes` before anything is allocated, so a declared ``vector(999999999)``
+is refused with a limit error instead of allocating gigabytes."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,14 @@ def choose_sizes(nodes: list[Node], rng: np.random.Generator) -> dict[Dim, int]:
             for d in node.shape.dims:
                 if d not in sizes:
                     sizes[d] = d if isinstance(d, int) else int(rng.integers(2, 5))
+            entries = math.prod(sizes[d] for d in node.shape.dims)
+            if entries > MAX_CHECK_ENTRIES:
+                dims = " x ".join(f"{sizes[d]:,}" for d in node.shape.dims)
+                total = f" = {entries:,}" if len(node.shape.dims) > 1 else ""
+                raise LimitError(
+                    f"a numerical check would need an array of {dims}{total} entries; "
+                    f"the limit is {MAX_CHECK_ENTRIES:,}: check with smaller declared "
+                    f"sizes (or symbolic ones)")
     return sizes
 
 

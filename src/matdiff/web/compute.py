@@ -6,18 +6,62 @@ never evaluated.  A :class:`~matdiff.errors.MatdiffError` becomes a 422 answer w
 kind, message and span (0-based ``start``/``end``, 1-based ``column``, and ``where``:
 ``"expression"`` or ``"declaration"``), so the page can highlight the column; anything
 else is a bug and becomes a 500 with a one-line message — never a traceback.
+
+The steps, the numerical check and each backend's code are extras: when one of them
+fails (a step that fails its own numerical check, no point where the function is
+defined, a size too large to sample), the derivative is still answered, with that extra
+``null`` and the reason in ``unavailable`` (issue 15).  No answer holds a non-finite
+number: JSON has none, so it is written as a string (:func:`finite`).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import api
-from ..errors import LimitError, MatdiffError
+from ..errors import LimitError, MatdiffError, OptionError
 
 Answer = tuple[int, dict[str, Any]]
 BACKENDS = ("numpy", "jax", "torch")
+T = TypeVar("T")
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float written as a string (``"inf"``, ``"nan"``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def _reason(what: str, e: BaseException) -> dict[str, str]:
+    """Why an extra is unavailable, in the words of matdiff's error when it is one."""
+    if isinstance(e, MatdiffError):
+        return {"kind": e.kind, "message": e.message}
+    if isinstance(e, RecursionError):
+        return {"kind": "limit exceeded", "message": "the expression is too deeply nested"}
+    # A derivation step failing its own numerical check (explain's StepCheckError) and
+    # any other failure of an extra: the derivative above it stands on its own check.
+    text = str(e).removeprefix("internal error: ").removesuffix("; please report it")
+    return {"kind": f"{what} unavailable", "message": text or type(e).__name__}
+
+
+def _optional(what: str, unavailable: dict[str, Any], compute: Callable[[], T]) -> T | None:
+    """``compute()``, or ``None`` with the reason recorded under ``unavailable[what]``.
+    A bad option (method, language) stays an error of the whole request."""
+    try:
+        return compute()
+    except OptionError:
+        raise
+    except Exception as e:  # an extra may fail; the derivative stands on its own
+        unavailable[what] = _reason(what, e)
+        return None
 
 
 def error_body(e: MatdiffError, expression: str) -> dict[str, Any]:
@@ -62,7 +106,9 @@ def derivative(payload: dict[str, Any]) -> Answer:
                        layout=payload.get("layout", "mixed"),
                        symmetric_gradient=payload.get("symmetric_gradient", "symmetrized"),
                        order=payload.get("order"))
-    code = {backend: d.code(backend) for backend in BACKENDS}
+    unavailable: dict[str, Any] = {}
+    code = {backend: _optional(backend, unavailable, functools.partial(d.code, backend))
+            for backend in BACKENDS}
     body: dict[str, Any] = {
         "expression": d.source,
         "wrt": [str(v.attrs[0]) for v in d.wrt_variables],
@@ -85,15 +131,24 @@ def derivative(payload: dict[str, Any]) -> Answer:
         "code": code,
         "steps": None,
         "check": None,
+        "unavailable": unavailable,
     }
     if payload.get("steps", True):
-        body["steps"] = _steps(d, payload.get("method", "differential"),
-                               payload.get("lang", "en"))
+        body["steps"] = _optional("steps", unavailable, lambda: _steps(
+            d, payload.get("method", "differential"), payload.get("lang", "en")))
     if payload.get("check", True):
-        c = d.check()
-        body["check"] = {"ok": c.ok, "max_relative_error": c.max_relative_error,
-                         "summary": str(c)}
+        body["check"] = _optional("check", unavailable, lambda: _check(d))
     return 200, body
+
+
+def _check(d: api.Derivative) -> dict[str, Any]:
+    c = d.check()
+    if not math.isfinite(c.max_relative_error):
+        # Finite differences of a finite function met a non-finite derivative value.
+        return {"ok": False, "max_relative_error": None,
+                "summary": "CHECK FAILED: the derivative is not finite at a sampled point "
+                           "where the function is"}
+    return {"ok": c.ok, "max_relative_error": c.max_relative_error, "summary": str(c)}
 
 
 def _warm_up(payload: dict[str, Any]) -> Answer:
@@ -112,7 +167,8 @@ def handle(kind: str, payload: dict[str, Any]) -> Answer:
     """Run one job; every outcome is an answer, never an exception."""
     expression = str(payload.get("expression", ""))
     try:
-        return HANDLERS[kind](payload)
+        status, body = HANDLERS[kind](payload)
+        return status, finite(body)
     except MatdiffError as e:
         return 422, error_body(e, expression)
     except RecursionError:

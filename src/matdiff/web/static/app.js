@@ -1,6 +1,12 @@
 // matdiff's page: talks only to the JSON API (/api/variables, /api/derivative,
 // /api/examples). The state (expression, declarations, variables, options) lives in the
 // address bar, so a derivative can be shared as a link. No framework, no build step.
+//
+// What is computed is always what the controls show (issue 15): the table edits and the
+// variables chosen belong to one expression (state.choicesFor); a new expression starts
+// from its own defaults (first variable, no second, no declarations), and an edit for a
+// name the expression does not use is dropped. A declaration the server refuses marks
+// its cell; the table stays editable, so the next edit (or a new expression) recovers.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -15,6 +21,8 @@ const state = {
   variables: [],      // the last /api/variables answer's rows
   parsedFor: null,    // the request those rows answer
   wrt: [],            // wanted wrt (from the URL or the selects), kept across refreshes
+  choicesFor: null,   // the expression that edits and wrt were chosen for
+  bad: {},            // name -> the server's error for that name's declaration
   result: null,
   backend: "numpy",
   seq: 0,
@@ -37,29 +45,6 @@ async function post(path, body) {
   } catch (e) {
     return { error: { kind: "server", message: `unexpected answer (HTTP ${response.status})` } };
   }
-}
-
-// --- declarations from the table edits -------------------------------------------------
-
-function declarationOf(name) {
-  const e = state.edits[name];
-  if (!e) return null;
-  const words = [];
-  if (e.type) words.push(e.type === "scalar" || !e.dims ? e.type : `${e.type}(${e.dims})`);
-  for (const p of e.props || []) words.push(p);
-  return words.length ? `${name}: ${words.join(" ")}` : null;
-}
-
-function declarations() {
-  return Object.keys(state.edits).sort().map(declarationOf).filter(Boolean);
-}
-
-function readDeclaration(text) {
-  // "A: matrix(n, n) symmetric" -> ["A", {type, dims, props}] (the URL's d=... entries)
-  const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*:\s*(scalar|vector|matrix)?\s*(?:\(([^)]*)\))?\s*(.*)$/.exec(text);
-  if (!m) return null;
-  const props = m[4].split(/[\s,]+/).filter((p) => PROPERTIES.includes(p));
-  return [m[1], { type: m[2] || "", dims: (m[3] || "").trim(), props }];
 }
 
 // --- the expression box and errors --------------------------------------------------------
@@ -116,140 +101,6 @@ function clearError() {
   highlight(null);
 }
 
-// --- the variables table --------------------------------------------------------------------
-
-function currentType(v) {
-  const e = state.edits[v.name];
-  return (e && e.type) || v.type;
-}
-
-function edit(name) {
-  if (!state.edits[name]) state.edits[name] = { type: "", dims: "", props: [] };
-  return state.edits[name];
-}
-
-function pruneEdit(name) {
-  const e = state.edits[name];
-  if (e && !e.type && !e.dims && !(e.props || []).length) delete state.edits[name];
-}
-
-function renderTable() {
-  const body = $("vars").querySelector("tbody");
-  body.innerHTML = "";
-  const used = state.variables.filter((v) => v.used);
-  $("vars-empty").hidden = used.length > 0;
-  for (const v of used) {
-    const tr = document.createElement("tr");
-    tr.dataset.name = v.name;
-    if (state.edits[v.name]) tr.classList.add("edited");
-    const name = document.createElement("td");
-    name.className = "name";
-    name.textContent = v.name;
-
-    const typeCell = document.createElement("td");
-    const type = document.createElement("select");
-    type.className = "type";
-    type.setAttribute("aria-label", `type of ${v.name}`);
-    for (const t of TYPES) type.add(new Option(t, t, false, t === currentType(v)));
-    type.addEventListener("change", () => {
-      const e = edit(v.name);
-      e.type = type.value === v.type && !e.dims ? "" : type.value;
-      e.dims = "";
-      if (type.value !== "matrix") e.props = (e.props || []).filter((p) => !MATRIX_ONLY.has(p));
-      pruneEdit(v.name);
-      changed();
-    });
-    typeCell.append(type);
-
-    const dimsCell = document.createElement("td");
-    const dims = document.createElement("input");
-    dims.type = "text";
-    dims.className = "dims";
-    dims.setAttribute("aria-label", `dimensions of ${v.name}`);
-    dims.placeholder = v.dims.length ? v.dims.join(", ") : "—";
-    dims.value = (state.edits[v.name] || {}).dims || "";
-    dims.disabled = currentType(v) === "scalar";
-    dims.addEventListener("change", () => {
-      const e = edit(v.name);
-      e.dims = dims.value.trim();
-      e.type = e.dims ? currentType(v) : (e.type === v.type ? "" : e.type);
-      pruneEdit(v.name);
-      changed();
-    });
-    dimsCell.append(dims);
-
-    const propsCell = document.createElement("td");
-    const props = document.createElement("div");
-    props.className = "props";
-    const isMatrix = currentType(v) === "matrix";
-    for (const p of PROPERTIES) {
-      const chip = document.createElement("label");
-      const box = document.createElement("input");
-      box.type = "checkbox";
-      box.name = p;
-      box.checked = v.properties.includes(p) || ((state.edits[v.name] || {}).props || []).includes(p);
-      box.disabled = MATRIX_ONLY.has(p) && !isMatrix;
-      chip.className = "chip" + (box.checked ? " on" : "") + (box.disabled ? " off" : "");
-      chip.title = box.disabled ? `${p}: for square matrices` : p;
-      box.addEventListener("change", () => {
-        const e = edit(v.name);
-        const set = new Set(e.props || []);
-        if (box.checked) set.add(p); else set.delete(p);
-        e.props = PROPERTIES.filter((q) => set.has(q));
-        pruneEdit(v.name);
-        changed();
-      });
-      chip.append(box, p);
-      props.append(chip);
-    }
-    propsCell.append(props);
-    tr.append(name, typeCell, dimsCell, propsCell);
-    body.append(tr);
-  }
-}
-
-function renderWrt() {
-  const names = state.variables.filter((v) => v.used).map((v) => v.name);
-  const [want1, want2] = state.wrt;
-  const first = $("wrt1");
-  const second = $("wrt2");
-  first.innerHTML = "";
-  second.innerHTML = "";
-  second.add(new Option("—", ""));
-  for (const n of names) {
-    first.add(new Option(n, n));
-    second.add(new Option(n, n));
-  }
-  first.value = names.includes(want1) ? want1 : (names[0] || "");
-  second.value = names.includes(want2) ? want2 : "";
-  state.wrt = [first.value, second.value].filter(Boolean);
-}
-
-async function refreshVariables(showErrors) {
-  const expression = $("expr").value;
-  const request = { expression, declare: declarations() };
-  const key = JSON.stringify(request);
-  if (key === state.parsedFor) return true;
-  if (!expression.trim()) {
-    state.variables = [];
-    state.parsedFor = key;
-    renderTable();
-    renderWrt();
-    return false;
-  }
-  const answer = await post("/api/variables", request);
-  if (expression !== $("expr").value) return false;  // typed on meanwhile
-  if (answer.error) {
-    if (showErrors) showError(answer.error);
-    return false;
-  }
-  state.variables = answer.variables;
-  state.parsedFor = key;
-  renderTable();
-  renderWrt();
-  return true;
-}
-
 // --- computing and showing the result ---------------------------------------------------------
 
 function request() {
@@ -295,8 +146,20 @@ async function compute() {
   }
 }
 
+function markStale() {
+  // the result shown is for another expression than the box holds: say so until computed
+  const stale = Boolean(state.result) && state.result.expression !== $("expr").value;
+  $("result").classList.toggle("stale", stale);
+  $("stale").hidden = !stale;
+}
+
+function unavailableNote(what, reason) {
+  return reason ? `${what} unavailable: ${reason.message}` : "";
+}
+
 function showResult(r) {
   state.result = r;
+  const gone = r.unavailable || {};
   $("math").innerHTML = r.equation_mathml;
   const kron = $("kron");
   kron.hidden = !r.kronecker_mathml;
@@ -307,11 +170,23 @@ function showResult(r) {
   const checked = $("checked");
   checked.className = "badge";
   checked.textContent = "";
+  checked.title = "";
   if (r.check) {
     checked.classList.add(r.check.ok ? "ok" : "bad");
-    checked.textContent = (r.check.ok ? "✓ checked numerically" : "✗ numerical check failed") +
-      `: max relative error ${r.check.max_relative_error.toExponential(1)}`;
+    const error = r.check.max_relative_error;
+    checked.textContent = typeof error === "number"
+      ? (r.check.ok ? "✓ checked numerically" : "✗ numerical check failed") +
+        `: max relative error ${error.toExponential(1)}`
+      : r.check.summary;
+  } else if (gone.check) {
+    checked.classList.add("na");
+    checked.textContent = "numerical check unavailable";
+    checked.title = gone.check.message;
   }
+  const notes = [unavailableNote("Numerical check", gone.check),
+                 unavailableNote("Steps", gone.steps)].filter(Boolean);
+  $("unavailable").textContent = notes.join("\n");
+  $("unavailable").hidden = !notes.length;
   $("describe").textContent = r.description;
 
   const list = $("steps-list");
@@ -339,13 +214,17 @@ function showResult(r) {
   $("latex-out").textContent = r.kronecker_latex ? `${r.latex}\n${r.kronecker_latex}` : r.latex;
   showCode();
   $("result").hidden = false;
+  markStale();
 }
 
 function showCode() {
   for (const tab of document.querySelectorAll(".tab")) {
     tab.setAttribute("aria-selected", String(tab.dataset.backend === state.backend));
   }
-  $("code-out").textContent = state.result ? state.result.code[state.backend] : "";
+  const r = state.result;
+  const missing = r && r.unavailable && r.unavailable[state.backend];
+  $("code-out").textContent = !r ? "" : missing
+    ? `(no ${state.backend} code: ${missing.message})` : r.code[state.backend];
   $("code-ns").textContent = NAMESPACES[state.backend];
 }
 
@@ -367,6 +246,7 @@ function writeUrl(req) {
 function readUrl() {
   const p = new URLSearchParams(location.search);
   $("expr").value = p.get("e") || "";
+  state.choicesFor = $("expr").value;  // the link's choices belong to its expression
   state.wrt = p.getAll("wrt").slice(0, 2);
   state.edits = {};
   for (const d of p.getAll("d")) {
@@ -416,6 +296,8 @@ async function loadExamples() {
     select.value = "";
     if (!ex) return;
     $("expr").value = ex.expression;
+    state.choicesFor = ex.expression;
+    state.bad = {};
     state.edits = {};
     for (const d of ex.declare) {
       const read = readDeclaration(d);
@@ -457,6 +339,7 @@ function init() {
   const expr = $("expr");
   expr.addEventListener("input", () => {
     highlight(null);
+    markStale();
     clearTimeout(typing);
     typing = setTimeout(() => refreshVariables(false), 250);
   });
