@@ -84,7 +84,7 @@ class Derivation:
             rows.append(row)
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
-    def to_json(self) -> list[dict[str, str]]:
+    def to_json(self) -> list[dict[str, str | bool]]:
         return [{"text": s.text, "latex": s.latex, "rule": s.rule, "source": s.source,
                  "checked": s.checked} for s in self.steps]
 
