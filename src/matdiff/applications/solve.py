@@ -53,7 +53,7 @@ from ..ir.nodes import Node
 from ..printing import to_latex, to_text
 from ..shapes import Dim
 from ..simplify import simplify
-from .solve_linear import LinearTerm, Unverified, solve_at, verify
+from .solve_linear import LinearTerm, Unverified, solve_at, variable_shape, verify
 
 Declarations = Mapping[str, str] | Sequence[str] | None
 SOURCE = "seed 003 (least squares)"
@@ -147,13 +147,17 @@ class Solution:
         if self.kind not in ("closed form", "sylvester", "linear"):
             raise UnsupportedError(f"there is no linear equation to solve ({self.kind}: "
                                    f"{self.note})")
-        env = {**(values or {}), **kwargs}
+        given = {**(values or {}), **kwargs}
         data = {k: n for k, n in self.derivative.variables.items() if k != self.variable}
-        check_point(data, env)
-        env = {k: np.asarray(env[k], dtype=float) for k in data}
+        check_point(data, given)
+        try:
+            env = {k: np.asarray(given[k], dtype=float) for k in data}
+        except (TypeError, ValueError) as e:
+            raise EvaluationError(f"the values must be real numbers: {e}") from None
         v = self.derivative.variable
         sizes: dict[Dim, int] = {d: n for k, node in data.items()  # checked above
                                  for d, n in zip(node.shape.dims, env[k].shape, strict=True)}
+        variable_shape(v, sizes)  # a clear error when nothing given fixes its size
         if self.solution is not None:
             x = evaluate(self.solution, env, sizes)
             if not np.all(np.isfinite(x)):
@@ -471,7 +475,8 @@ def _kron_text(t: LinearTerm, v: Node) -> str:
     assert rows is not None and cols is not None  # a matrix variable
     right = b.eye(cols) if t.right is None else simplify(b.transpose(t.right))
     left = b.eye(rows) if t.left is None else t.left
-    prefix = "" if b.is_const(scale, 1) else to_text(scale) + " "
+    text = to_text(scale)
+    prefix = "" if b.is_const(scale, 1) else (f"({text}) " if scale.op == "add" else f"{text} ")
     return f"{prefix}{to_text(right)} ⊗ {to_text(left)}"
 
 

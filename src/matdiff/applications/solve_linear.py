@@ -138,8 +138,8 @@ def _sylvester(terms: Sequence[LinearTerm], env: Mapping[str, Any],
                sizes: Mapping[Dim, int], c: Array) -> Array | None:
     """``A X + X B = C`` by Bartels-Stewart, when the terms have that form and SciPy is
     installed; None otherwise."""
-    lefts = [t for t in terms if t.right is None]
-    rights = [t for t in terms if t.left is None]
+    lefts = [t for t in terms if t.right is None]  # s*X itself counts as a left term
+    rights = [t for t in terms if t.left is None and t.right is not None]
     if len(lefts) + len(rights) != len(terms) or not lefts or not rights or c.ndim != 2:
         return None
     try:  # SciPy is optional (not a dependency): the Kronecker system does it too
@@ -187,8 +187,10 @@ def solve_at(lhs: Node, rhs: Node, variable: Node, terms: Sequence[LinearTerm] |
             coef = np.asarray(np.linalg.lstsq(matrix, r, rcond=None)[0], dtype=float)
         x = sum((a * e for a, e in zip(coef, elements, strict=True)), np.zeros(shape))
     value = _value(lhs, {**env, variable.attrs[0]: x}, sizes)
+    at0 = _value(lhs, {**env, variable.attrs[0]: np.zeros(shape)}, sizes)
     residual = float(np.max(np.abs(value - c))) if c.size else 0.0
-    scale = float(np.max(np.abs(c))) + float(np.max(np.abs(value))) if c.size else 1.0
+    scale = (float(np.max(np.abs(c))) + float(np.max(np.abs(at0)))
+             + float(np.max(np.abs(value - at0)))) if c.size else 1.0
     if not np.all(np.isfinite(x)) or residual > 1e-8 * max(scale, 1e-300):
         raise EvaluationError("the linear equation has no (unique) solution at these "
                               "values: its map is singular")
