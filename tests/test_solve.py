@@ -280,3 +280,17 @@ def test_cli_solve_reproducers() -> None:
     r = run("norm2(A*X + X*B - C)^2", "--for", "X", "--steps")
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+
+
+def test_singular_cases_are_said_never_answered_wrongly() -> None:
+    s = matdiff.solve("norm2(X*w - y)^2", "w")
+    with pytest.raises(EvaluationError, match="X'\\*X invertible"):
+        s.at(X=np.ones((2, 5)), y=np.ones(2))  # X'*X is 5 x 5 of rank 1
+    nearly = np.ones((3, 2))
+    nearly[0, 1] += 1e-13
+    with pytest.raises(EvaluationError, match="(?i)singular"):
+        s.at(X=nearly, y=[1.0, 2.0, 3.0])
+    rank_one = matdiff.solve("(b'*w)^2 + sum(w)", "w", declare=["b: vector(n)"])
+    assert rank_one.solution is None and "singular" in rank_one.note, rank_one.text
+    with pytest.raises(EvaluationError, match="singular"):
+        rank_one.at(b=[1.0, 2.0, 3.0])

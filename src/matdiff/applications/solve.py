@@ -53,7 +53,16 @@ from ..ir.nodes import Node
 from ..printing import to_latex, to_text
 from ..shapes import Dim
 from ..simplify import simplify
-from .solve_linear import LinearTerm, Unverified, solve_at, variable_shape, verify
+from .solve_linear import (
+    TOLERANCE,
+    LinearTerm,
+    Unverified,
+    solve_at,
+    stationarity_error,
+    variable_shape,
+    verify,
+)
+from .solve_terms import divided, identity_scalar, kron_text, linear_terms, side_sum, term_node
 
 Declarations = Mapping[str, str] | Sequence[str] | None
 SOURCE = "seed 003 (least squares)"
@@ -159,10 +168,15 @@ class Solution:
                                  for d, n in zip(node.shape.dims, env[k].shape, strict=True)}
         variable_shape(v, sizes)  # a clear error when nothing given fixes its size
         if self.solution is not None:
-            x = evaluate(self.solution, env, sizes)
-            if not np.all(np.isfinite(x)):
-                raise EvaluationError(f"the closed form is not defined at these values "
-                                      f"(it needs {self.condition})")
+            try:
+                x = evaluate(self.solution, env, sizes) * np.ones(variable_shape(v, sizes))
+            except EvaluationError as e:
+                raise EvaluationError(f"the closed form needs {self.condition}, which fails "
+                                      f"at these values ({e})") from None
+            if stationarity_error(self.gradient, v, x, env, sizes) > TOLERANCE:
+                raise EvaluationError(  # ill-conditioned: a value, but not a solution
+                    f"the closed form needs {self.condition}; at these values it is "
+                    "(numerically) singular and gives no stationary point")
             return x
         return solve_at(self.lhs, self.rhs, v, self.terms, env, sizes)
 
@@ -333,22 +347,10 @@ def _equation(work: _Work, c: Fraction, m: Node, side: str, rhs: Node,
     return m, lhs_of(m), rhs
 
 
-def _identity_scalar(node: Node) -> tuple[bool, Node | None]:
-    """``(True, s)`` when ``node`` is ``s*eye`` (``s`` None for ``eye`` itself)."""
-    if node.op == "eye":
-        return True, None
-    if node.op == "mul":
-        eyes = [a for a in node.args if a.op == "eye"]
-        rest = [a for a in node.args if a.op != "eye"]
-        if len(eyes) == 1 and rest and all(a.shape.is_scalar for a in rest):
-            return True, rest[0] if len(rest) == 1 else simplify(b.mul(*rest))
-    return False, None
-
-
 def _inverse(m: Node) -> tuple[Node | None, Node | None, str | None]:
     """``(inv(m), s, condition)``: ``s`` set when ``m = s*eye`` (then ``inv`` is None and
     the inverse is ``1/s``); all None for ``eye``."""
-    ident, s = _identity_scalar(m)
+    ident, s = identity_scalar(m)
     if ident:
         return None, s, None if s is None else f"{to_text(s)} != 0"
     return b.apply("inv", m), None, f"{to_text(m)} invertible"
@@ -391,64 +393,26 @@ def _vector_case(work: _Work, hess: api.Derivative, rhs: Node) -> Solution:
     return _one_sided(work, m, rhs, "left", lhs)
 
 
-def _linear_terms(work: _Work, hess: api.Derivative) -> list[LinearTerm] | None:
-    """The Hessian's Kronecker terms ``c (B' ⊗ A)`` as ``c*s*A*X*B``, a factor ``s*eye``
-    taken out as the scalar ``s`` (it commutes with ``X``)."""
-    kron = hess.kronecker
-    if kron is None:
-        return None
-    out: list[LinearTerm] = []
-    for t in kron.terms:  # vec(A X B) = (B' ⊗ A) vec(X): left = B', right = A
-        scalars: list[Node] = []
-        sides: list[Node | None] = []
-        for f in (t.right, simplify(b.transpose(t.left))):
-            ident, s = _identity_scalar(f)
-            if s is not None:
-                scalars.append(s)
-            sides.append(None if ident else f)
-        scalar = None if not scalars else simplify(b.mul(*scalars))
-        out.append(LinearTerm(Fraction(t.coefficient), scalar, sides[0], sides[1]))
-    return out
-
-
-def _term_node(t: LinearTerm, v: Node) -> Node:
-    factors = [x for x in (t.scalar, t.left, v, t.right) if x is not None]
-    return simplify(b.mul(b.const(t.coefficient), *factors))
-
-
-def _divided(terms: list[LinearTerm], factor: Fraction) -> tuple[LinearTerm, ...]:
-    return tuple(LinearTerm(t.coefficient / factor, t.scalar, t.left, t.right)
-                 for t in terms)
-
-
-def _side_sum(terms: list[LinearTerm], which: str, n: Dim) -> Node:
-    """``sum_k c_k s_k M_k`` over one side's factors (an absent factor is ``eye``)."""
-    parts = []
-    for t in terms:
-        m = t.left if which == "left" else t.right
-        factors = [x for x in (t.scalar, m if m is not None else b.eye(n)) if x is not None]
-        parts.append(b.mul(b.const(t.coefficient), *factors))
-    return simplify(b.add(*parts))
-
-
 def _matrix_case(work: _Work, hess: api.Derivative, rhs: Node) -> Solution:
     v, wrt = work.v, work.wrt
-    terms = _linear_terms(work, hess)
+    terms = linear_terms(hess)
     if terms is None:
+        props = sorted(v.attrs[1] & {"symmetric", "spd", "diagonal"})
+        why = (f"{wrt} is declared {props[0]}, so the gradient is projected onto such "
+               "matrices" if props else f"it involves {wrt}' or elementwise products")
         return work.result("linear", work.g, b.zero(v.shape), note=(
-            f"linear in {wrt} but not of the form sum A*{wrt}*B (it involves {wrt}' or "
-            "elementwise products): the equation is printed as G = 0, without a closed "
-            "form; .at() solves it numerically"))
+            f"linear in {wrt} but not of the form sum A*{wrt}*B ({why}): the equation "
+            "is printed as G = 0, without a closed form; .at() solves it numerically"))
     for side, absent in (("left", "right"), ("right", "left")):
         if all(getattr(t, absent) is None for t in terms):
             dim = v.shape.rows if side == "left" else v.shape.cols
             assert dim is not None  # a matrix variable
-            c, m = _split(_side_sum(terms, side, dim))
+            c, m = _split(side_sum(terms, side, dim))
             m, lhs, rhs = _equation(work, c, m, side, rhs)
-            return _one_sided(work, m, rhs, side, lhs, _divided(terms, work.factor))
-    c, rest = _split(simplify(b.add(*(_term_node(t, v) for t in terms))))
+            return _one_sided(work, m, rhs, side, lhs, divided(terms, work.factor))
+    c, rest = _split(simplify(b.add(*(term_node(t, v) for t in terms))))
     _, lhs, rhs = _equation(work, c, rest, "whole", rhs)
-    final = _divided(terms, work.factor)
+    final = divided(terms, work.factor)
     if len(final) == 1:
         t = final[0]  # both factors present: a one-sided term was solved above
         assert t.left is not None and t.right is not None
@@ -460,24 +424,12 @@ def _matrix_case(work: _Work, hess: api.Derivative, rhs: Node) -> Solution:
         return _closed(work, lhs, rhs, sol, cond,
                        f"multiply on the left by inv({to_text(t.left)}) and on the right "
                        f"by inv({to_text(t.right)})", final)
-    kron_text = " + ".join(_kron_text(t, v) for t in final)
+    vec_text = " + ".join(kron_text(t, v) for t in final)
     return work.result("sylvester", lhs, rhs, note=(
         f"a Sylvester equation: {wrt} is multiplied on both sides, so there is no inverse "
-        f"formula. In vec form: ({kron_text}) vec({wrt}) = vec({to_text(rhs)}) (Cookbook "
+        f"formula. In vec form: ({vec_text}) vec({wrt}) = vec({to_text(rhs)}) (Cookbook "
         f"eq. 520); .at() solves it numerically (scipy.linalg.solve_sylvester for "
         f"A*{wrt} + {wrt}*B = C)"), factor=work.factor, terms=final)
-
-
-def _kron_text(t: LinearTerm, v: Node) -> str:
-    """``c*s B' ⊗ A`` for the term ``c*s*A*X*B``."""
-    scale = simplify(b.mul(b.const(t.coefficient), *([t.scalar] if t.scalar else [])))
-    rows, cols = v.shape.rows, v.shape.cols
-    assert rows is not None and cols is not None  # a matrix variable
-    right = b.eye(cols) if t.right is None else simplify(b.transpose(t.right))
-    left = b.eye(rows) if t.left is None else t.left
-    text = to_text(scale)
-    prefix = "" if b.is_const(scale, 1) else (f"({text}) " if scale.op == "add" else f"{text} ")
-    return f"{prefix}{to_text(right)} ⊗ {to_text(left)}"
 
 
 def _verified(work: _Work, sol: Solution) -> Solution:

@@ -251,4 +251,5 @@ def verify(function: Node, gradient: Node, variable: Node, variables: Mapping[st
             raise Unverified(f"a printed solution leaves the gradient at "
                              f"{max(errors):.1e} of its size at random data")
         return errors
-    raise Unverified("the equation could not be solved at any random data tried")
+    raise Unverified("its linear map is singular at every random data point tried (the "
+                     "stationary points, if any, are not unique)")
