@@ -138,8 +138,8 @@ def rule_name(rule_id: str, lang: str) -> str:
     return row.zh if lang == "zh" else row.en
 
 
-NOT_CHECKED = {"en": "not checked numerically: undefined at every point tried",
-               "zh": "未经数值检验：在所有尝试的点上均无定义"}
+NOT_CHECKED = {"en": "not checked numerically: not a finite number at any point tried",
+               "zh": "未经数值检验：在所有尝试的点上都不是有限数"}
 """Appended to the rule of a line that no random point could check (:mod:`.check`)."""
 
 
