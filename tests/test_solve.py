@@ -288,7 +288,7 @@ def test_singular_cases_are_said_never_answered_wrongly() -> None:
         s.at(X=np.ones((2, 5)), y=np.ones(2))  # X'*X is 5 x 5 of rank 1
     nearly = np.ones((3, 2))
     nearly[0, 1] += 1e-13
-    with pytest.raises(EvaluationError, match="(?i)singular"):
+    with pytest.raises(EvaluationError, match=r"(?i)singular"):
         s.at(X=nearly, y=[1.0, 2.0, 3.0])
     rank_one = matdiff.solve("(b'*w)^2 + sum(w)", "w", declare=["b: vector(n)"])
     assert rank_one.solution is None and "singular" in rank_one.note, rank_one.text

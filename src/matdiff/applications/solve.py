@@ -287,7 +287,14 @@ def solve(expr: str, wrt: str, declare: Declarations = None, seed: int = 0) -> S
     if d.gradient is None:
         raise UnsupportedError(f"solve sets the gradient of a scalar function to zero; "
                                f"{expr.strip()} is a {d.function.shape.describe()}")
-    work = _Work(expr, wrt, d, _Checker([d.function, d.gradient], d.variables, seed))
+    try:
+        checker = _Checker([d.function, d.gradient], d.variables, seed)
+    except EvaluationError:
+        raise EvaluationError(
+            f"solve checks every answer numerically, and {expr.strip()} is not a finite "
+            "number at any random point tried (an undefined constant such as 1/0 or "
+            "log(0), or an overflow)") from None
+    work = _Work(expr, wrt, d, checker)
     g, v = work.g, work.v
     zero = b.zero(v.shape)
     dg = differential(g, v)
@@ -338,6 +345,8 @@ def _equation(work: _Work, c: Fraction, m: Node, side: str, rhs: Node,
     work.step(lhs_of(_scale(c, m)) if side != "whole" else _scale(c, m), rhs,
               "move the constant term to the right side", SOURCE)
     rc, rrest = _split(rhs)
+    if c != 1 and b.is_zero(rhs):  # c*M*X = 0 is M*X = 0
+        rc, rrest = c, rhs
     if c != 1 and rc == c:
         m, rhs = simplify(m), rrest
         work.step(lhs_of(m), rhs, f"divide both sides by {format(c)}")
@@ -347,12 +356,17 @@ def _equation(work: _Work, c: Fraction, m: Node, side: str, rhs: Node,
     return m, lhs_of(m), rhs
 
 
+def _nonzero(s: Node) -> bool:
+    """A numeric constant other than 0 (its condition ``s != 0`` goes without saying)."""
+    return s.op == "const" and s.attrs[0] != 0
+
+
 def _inverse(m: Node) -> tuple[Node | None, Node | None, str | None]:
     """``(inv(m), s, condition)``: ``s`` set when ``m = s*eye`` (then ``inv`` is None and
     the inverse is ``1/s``); all None for ``eye``."""
     ident, s = identity_scalar(m)
     if ident:
-        return None, s, None if s is None else f"{to_text(s)} != 0"
+        return None, s, None if s is None or _nonzero(s) else f"{to_text(s)} != 0"
     return b.apply("inv", m), None, f"{to_text(m)} invertible"
 
 
@@ -389,7 +403,8 @@ def _vector_case(work: _Work, hess: api.Derivative, rhs: Node) -> Solution:
         if m.op == "const" and m.attrs[0] == 1:
             return _closed(work, lhs, rhs, rhs, None, "solved")
         sol = simplify(b.mul(b.power(m, b.const(-1)), rhs))
-        return _closed(work, lhs, rhs, sol, f"{to_text(m)} != 0", f"divide by {to_text(m)}")
+        return _closed(work, lhs, rhs, sol, None if _nonzero(m) else f"{to_text(m)} != 0",
+                       f"divide by {to_text(m)}")
     return _one_sided(work, m, rhs, "left", lhs)
 
 
