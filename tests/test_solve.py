@@ -294,3 +294,12 @@ def test_singular_cases_are_said_never_answered_wrongly() -> None:
     assert rank_one.solution is None and "singular" in rank_one.note, rank_one.text
     with pytest.raises(EvaluationError, match="singular"):
         rank_one.at(b=[1.0, 2.0, 3.0])
+
+
+def test_no_vacuous_conditions_and_a_clear_error_when_nothing_is_finite() -> None:
+    for expr, var in [("tr(X'*X)", "X"), ("a^2 + b*a", "a"), ("sum(X.*X) + tr(A'*X)", "X")]:
+        s = matdiff.solve(expr, var)
+        assert s.kind == "closed form" and s.condition is None, s.text
+        assert "only G = 0" not in s.note
+    with pytest.raises(EvaluationError, match="not a finite number"):
+        matdiff.solve("norm2(x - 1e300*1e300*y)^2", "x")
