@@ -303,3 +303,36 @@ def test_no_vacuous_conditions_and_a_clear_error_when_nothing_is_finite() -> Non
         assert "only G = 0" not in s.note
     with pytest.raises(EvaluationError, match="not a finite number"):
         matdiff.solve("norm2(x - 1e300*1e300*y)^2", "x")
+
+
+VEC_DECLARE = ["w: vector(n)", "X: matrix(m,n)", "y: vector(m)", "A: matrix(n,n)",
+               "b: vector(n)", "M: matrix(k,n)", "z: vector(k)", "lam: scalar",
+               "S: matrix(n,n) symmetric"]
+VEC_TERMS = ["norm2(X*w - y)^2", "lam*norm2(w)^2", "w'*A*w", "b'*w", "norm2(M*w - z)^2",
+             "w'*S*w", "sum(w)", "3*w'*w", "norm2(w - b)^2/2", "norm2(w.*b)^2", "(b'*w)^2"]
+
+
+@pytest.mark.parametrize("expr", [" + ".join(c) for k in (1, 2, 3)
+                                  for c in itertools.combinations(VEC_TERMS, k)][::7])
+def test_vector_solutions_make_the_gradient_vanish(expr: str) -> None:
+    s = matdiff.solve(expr, "w", declare=VEC_DECLARE)
+    if s.kind != "closed form":
+        assert s.solution is None and s.kind in ("linear", "constant gradient"), s.text
+        return
+    rng = np.random.default_rng(zlib.crc32(expr.encode()))
+    sym = rng.standard_normal((4, 4))
+    data = {"X": rng.standard_normal((7, 4)), "y": rng.standard_normal(7),
+            "A": rng.standard_normal((4, 4)), "b": rng.standard_normal(4),
+            "M": rng.standard_normal((5, 4)), "z": rng.standard_normal(5),
+            "lam": np.asarray(0.7), "S": sym + sym.T}
+    data = {k: v for k, v in data.items() if k in s.derivative.variables}
+    try:
+        w = s.at(data)
+    except EvaluationError:  # singular here (sum(w) + 3*w'*w: nothing fixes n)
+        return
+    node = parse(expr, VEC_DECLARE).expr
+    grad = np.array([(evaluate(node, {**data, "w": w + e}) - evaluate(node, {**data, "w": w - e}))
+                     / 2e-6 for e in np.eye(4) * 1e-6])
+    scale = np.abs(np.array([(evaluate(node, {**data, "w": e}) - evaluate(node, {**data, "w": -e}))
+                             / 2e-6 for e in np.eye(4) * 1e-6])).max() + 1.0
+    assert np.abs(grad).max() < 1e-4 * scale * (1 + np.abs(w).max()), s.text
