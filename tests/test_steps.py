@@ -350,7 +350,7 @@ def test_text_latex_json_forms() -> None:
     assert payload[2] == {"text": "= tr(B*X'*C*A*dX) + tr(dX'*C*A*X*B)",
                           "latex": d.steps.steps[2].latex,
                           "rule": "cyclic property of the trace",
-                          "source": "seed 000, property 2"}
+                          "source": "seed 000, property 2", "checked": True}
     json.dumps(payload, ensure_ascii=False)
 
 

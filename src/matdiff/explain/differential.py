@@ -10,7 +10,7 @@ random instances (:mod:`.check`) before it becomes a :class:`~.steps.Step`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,8 +27,8 @@ from ..printing import to_latex, to_text
 from ..shapes import Dim
 from ..simplify import present, simplify
 from ..testing import Array, Structure, finite_difference_jacobian
-from .check import Checker, Env, Value, node_value
-from .rules import ADJOINT_RULES, DIFFERENTIAL_RULES, joined
+from .check import FINITE, STEPS, Checker, Env, Value, node_value
+from .rules import ADJOINT_RULES, DIFFERENTIAL_RULES, NOT_CHECKED, joined
 from .steps import Step
 
 MAX_TERMS = 24
@@ -96,10 +96,16 @@ class Lines:
 
     lang: str
     steps: list[Step] = field(default_factory=list)
+    checker: Checker | None = None
+    """The checker of the lines being added: a check it could not make marks the next
+    line ``checked=False``."""
 
     def add(self, text: str, latex: str, rules: Sequence[str] = ()) -> None:
         name, source = joined(list(rules), self.lang) if rules else ("", "")
-        self.steps.append(Step(text, latex, name, source))
+        step = Step(text, latex, name, source)
+        if self.checker is not None and self.checker.take_unchecked():
+            step = _unchecked(step, self.lang)
+        self.steps.append(step)
 
     def equation(self, lhs: tuple[str, str] | None, rhs: Node | tuple[str, str],
                  rules: Sequence[str] = ()) -> None:
@@ -108,9 +114,19 @@ class Lines:
             rhs = present(rhs)  # as the result prints: (X*w - y)', not w'*X' - y'
         rt, rl = (to_text(rhs), to_latex(rhs)) if isinstance(rhs, Node) else rhs
         if lhs is None and self.steps and self.steps[-1].text.endswith(f"= {rt}"):
+            if self.checker is not None and self.checker.take_unchecked():
+                self.steps[-1] = _unchecked(self.steps[-1], self.lang)
             return  # the same equation again (a rule that changed nothing visible)
         lt, ll = lhs if lhs is not None else ("", "")
         self.add(f"{lt} = {rt}".lstrip(), f"{ll} = {rl}".lstrip(), rules)
+
+
+def _unchecked(step: Step, lang: str) -> Step:
+    if not step.checked:
+        return step
+    note = f"[{NOT_CHECKED[lang]}]"
+    rule = f"{note} {step.rule}" if step.rule else note
+    return Step(step.text, step.latex, rule, step.source, False)
 
 
 def d_of(node: Node) -> tuple[str, str]:
@@ -267,14 +283,16 @@ def check_jacobian(checker: Checker, actual: Value, of: Value, structure: Struct
                    what: str) -> None:
     """``actual`` (mixed layout) is the full derivative of ``of`` by the checker's
     variable, entry by entry (finite differences in every direction the structure
-    allows)."""
-    for env in checker.envs:
-        def f(x: Array, env: Env = env) -> Array:
+    allows, at each step of :data:`.check.STEPS` until one agrees)."""
+    def attempts(env: Env) -> Iterator[tuple[Array, Array, float]]:
+        def f(x: Array) -> Array:
             return of({**env, checker.name: x}, checker.sizes)
-        expected = finite_difference_jacobian(f, env[checker.name], structure)
+        got = actual(env, checker.sizes)
         base = of(env, checker.sizes)
         floor = 1e-4 * max(1.0, float(np.max(np.abs(base))) if base.size else 1.0)
-        checker.compare(actual(env, checker.sizes), expected, what, 1e-5, floor)
+        for step in STEPS:
+            yield got, finite_difference_jacobian(f, env[checker.name], structure, step), floor
+    checker.verify(attempts, what, FINITE)
 
 
 def contracted(t_value: Value, key: str) -> Value:

@@ -187,6 +187,7 @@ def derive_differential(d: DerivativeLike, lang: str, seed: int = 0) -> tuple[St
         structure = structure_of(v, d.options.symmetric_gradient)
         roots = [f] + list(t.nodes()) + ([] if previous is None else [previous])
         checker = Checker(roots, d.variables, v, "d" + names[k - 1], structure, seed=seed + k)
+        lines.checker = checker
         if previous is None:  # no matrix form below: Leibniz's rule on the index form
             header = IndexHeader(f, d.wrt_variables[:k])
             check_jacobian(checker, tensor_value(t), previous_value, structure,

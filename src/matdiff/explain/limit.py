@@ -136,7 +136,7 @@ def derive_limit(d: DerivativeLike, lang: str, seed: int = 0) -> tuple[Step, ...
     xn = str(x.attrs[0])
     checker = Checker([f], d.variables, x, wname, structure, seed=seed)
     at = {tname: T_AT}
-    lines = Lines(lang)
+    lines = Lines(lang, checker=checker)
     lhs = (f"D_{wname} f({xn})", rf"D_{{{wname}}} f({to_latex(x)})")
     shifted = b.add(x, b.mul(t, w))
     lines.add(f"{lhs[0]} = lim({tname}->0) (f({xn} + {tname}*{wname}) - f({xn}))/{tname}",

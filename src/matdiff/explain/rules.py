@@ -138,6 +138,11 @@ def rule_name(rule_id: str, lang: str) -> str:
     return row.zh if lang == "zh" else row.en
 
 
+NOT_CHECKED = {"en": "not checked numerically: not a finite number at any point tried",
+               "zh": "未经数值检验：在所有尝试的点上都不是有限数"}
+"""Appended to the rule of a line that no random point could check (:mod:`.check`)."""
+
+
 def joined(rule_ids: list[str], lang: str) -> tuple[str, str]:
     """The names of ``rule_ids`` (first appearance order, no repeats) and their sources."""
     seen: list[str] = []

@@ -31,12 +31,15 @@ class Step:
     starts with ``"= "``), ``latex`` the same in LaTeX, ``rule`` the justification in
     the derivation's language (``""`` for the first line) and ``source`` where the rule
     is from (``"seed 000, property 2"``, ``"Matrix Cookbook (eq. 16)"``, or ``""``).
+    ``checked`` is False for a line no random point could check (undefined at every
+    point tried); its ``rule`` then starts with a note that says so.
     """
 
     text: str
     latex: str
     rule: str
     source: str
+    checked: bool = True
 
     def justification(self) -> str:
         """``rule (source)``, or whichever of them is present."""
@@ -48,7 +51,13 @@ class Step:
 @dataclass(frozen=True)
 class Derivation:
     """A derivation: its method (``"differential"`` or ``"limit"``), language (``"en"``
-    or ``"zh"``) and steps, every one checked numerically before it was built."""
+    or ``"zh"``) and steps, every one checked numerically before it was built (or, where
+    no point could check it, marked ``checked=False``)."""
+
+    @property
+    def checked(self) -> bool:
+        """Whether every line was checked numerically."""
+        return all(s.checked for s in self.steps)
 
     method: str
     lang: str
@@ -75,9 +84,9 @@ class Derivation:
             rows.append(row)
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
-    def to_json(self) -> list[dict[str, str]]:
-        return [{"text": s.text, "latex": s.latex, "rule": s.rule, "source": s.source}
-                for s in self.steps]
+    def to_json(self) -> list[dict[str, str | bool]]:
+        return [{"text": s.text, "latex": s.latex, "rule": s.rule, "source": s.source,
+                 "checked": s.checked} for s in self.steps]
 
     def __str__(self) -> str:
         return self.text()
