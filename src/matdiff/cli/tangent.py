@@ -20,9 +20,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "order (names a-g and Greek ones are parameters, given by name); "
                     "--vars sets them. Refuses a point off the surface or where the "
                     "gradient vanishes.",
-        epilog='examples: matdiff tangent "x^2 + y^2 + z^2 = 30" --at 1,-2,5   '
-               'matdiff tangent "z = x^2 + y^2" --at 1,2 --plot out.png   '
-               'matdiff tangent "p\'*p = 30" --at 1,-2,5')
+        epilog="examples:\n"
+               '  matdiff tangent "x^2 + y^2 + z^2 = 30" --at 1,-2,5\n'
+               '  matdiff tangent "z = x^2 + y^2" --at 1,2 --plot out.png\n'
+               '  matdiff tangent "p\'*p = 30" --at 1,-2,5\n'
+               '  matdiff tangent "x^2 + y^2 + z^2 = 2" --at -1,0,1')
     t.add_argument("equation", metavar="EQUATION", help='e.g. "x^2 + y^2 + z^2 = 30"')
     t.add_argument("--at", required=True, metavar="POINT",
                    help="the point: 1,-2,5 (coordinates in order) or x=1,y=-2,z=5; "
