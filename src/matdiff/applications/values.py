@@ -76,12 +76,12 @@ def split_top_level(text: str) -> list[str]:
     return items
 
 
-def _in_float_range(value: Fraction, text: str, where: str) -> Fraction:
+def _in_float_range(value: Fraction, shown: str, where: str) -> Fraction:
     if abs(value) > FLOAT_MAX:
-        raise OptionError(f"{where}: {_shown(text)} is beyond the floating-point range "
+        raise OptionError(f"{where}: {shown} is beyond the floating-point range "
                           "(about ±1.8e308)")
     if value != 0 and float(value) == 0:
-        raise OptionError(f"{where}: {_shown(text)} is too small for floating point (it "
+        raise OptionError(f"{where}: {shown} is too small for floating point (it "
                           "would be read as 0)")
     return value
 
@@ -108,7 +108,7 @@ def read_number(text: str, where: str = "value") -> Fraction:
         if d == 0:
             raise OptionError(f"{where}: division by zero in the number {_shown(text)}")
         value /= d
-    return _in_float_range(value, text, where)
+    return _in_float_range(value, _shown(text), where)
 
 
 def _json_number(where: str) -> Any:
@@ -229,7 +229,8 @@ def _npy(path: Path, where: str) -> Value:
     return _float_array(arr, where, f"{shown} ")
 
 
-def _float_array(arr: NDArray[Any], where: str, what: str = "") -> NDArray[np.float64]:
+def _float_array(arr: NDArray[Any], where: str, what: str = "the value "
+                 ) -> NDArray[np.float64]:
     """A real, finite float64 array of at most two axes, or an error naming the entry."""
     if np.iscomplexobj(arr):
         raise OptionError(f"{where}: {what}holds complex numbers; matdiff evaluates with "
@@ -243,11 +244,13 @@ def _float_array(arr: NDArray[Any], where: str, what: str = "") -> NDArray[np.fl
         raise OptionError(f"{where}: {what}is empty (shape {arr.shape})")
     with np.errstate(over="ignore"):
         out = np.asarray(arr, dtype=np.float64)
-    bad = np.argwhere(~np.isfinite(out))
-    if bad.size:
-        at = "" if out.ndim == 0 else "[" + ",".join(str(i + 1) for i in bad[0]) + "]"
-        raise OptionError(f"{where}: {what}entry {where}{at} is {float(out[tuple(bad[0])])}; "
-                          "give finite real numbers")
+    if not np.all(np.isfinite(out)):
+        if out.ndim == 0:
+            raise OptionError(f"{where}: {what}{float(out)} is not a finite real number")
+        first = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        at = "[" + ",".join(str(i + 1) for i in first) + "]"
+        raise OptionError(f"{where}: {what}entry {where}{at} is {float(out[first])}; give "
+                          "finite real numbers")
     return out
 
 
@@ -256,13 +259,13 @@ def checked_value(value: object, where: str = "value") -> Value:
     finite, at most two axes; exact (Fractions) when every entry is an int or Fraction."""
     if isinstance(value, str):
         return read_value(value, where)
-    if isinstance(value, bool) or isinstance(value, np.bool_):
+    if isinstance(value, (bool, np.bool_)):
         raise OptionError(f"{where}: expected a number or an array, got {value!r}")
     if isinstance(value, (int, Fraction, np.integer)):
         f = Fraction(int(value)) if isinstance(value, np.integer) else Fraction(value)
         # compared, never printed: str() of a huge int is slow (and refused past 4300 digits)
-        return _in_float_range(f, f"a number of {f.numerator.bit_length()} bits"
-                               if abs(f) > FLOAT_MAX else format_number(f), where)
+        small = max(f.numerator.bit_length(), f.denominator.bit_length()) < 128
+        return _in_float_range(f, format_number(f) if small else "this number", where)
     if isinstance(value, (float, np.floating)):
         return float(_float_array(np.asarray(value), where))
     if isinstance(value, (complex, np.complexfloating)):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ..applications.plot import check_plot_path
 from ..applications.tangent import tangent
+from ..spans import printable
 
 NAME = "tangent"
 
@@ -39,10 +41,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the tangent plane and the normal line (and write the plot)."""
+    if args.plot is not None:
+        check_plot_path(args.plot)  # before any work: nothing is printed for a bad path
     coords = None if args.vars is None else [v.strip() for v in args.vars.split(",")]
     result = tangent(args.equation, args.at, declare=args.declare, coordinates=coords)
+    if args.plot is not None:
+        result.plot(args.plot)  # written before anything is printed: all or nothing
     print(result.text)
-    if args.plot:
-        result.plot(args.plot)
-        print(f"plot written to {args.plot}")
+    if args.plot is not None:
+        print(f"plot written to {printable(args.plot)}")
     return 0

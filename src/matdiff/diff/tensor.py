@@ -252,5 +252,5 @@ def differentiate_tensor(t: Tensor, variable: Node) -> Tensor:
     return Tensor(t.indices + vidx, tuple(terms))
 
 
-__all__ = ["MAX_CONTRACTION_WORK", "MAX_TERMS", "TENSOR_RULES", "chain_indices", "differentiate_tensor",
-           "linear_tensor"]
+__all__ = ["MAX_CONTRACTION_WORK", "MAX_TERMS", "TENSOR_RULES", "chain_indices",
+           "differentiate_tensor", "linear_tensor", "term_work"]
