@@ -229,19 +229,20 @@ def _npy(path: Path, where: str) -> Value:
     return _float_array(arr, where, f"{shown} ")
 
 
-def _float_array(arr: NDArray[Any], where: str, what: str = "the value "
-                 ) -> NDArray[np.float64]:
-    """A real, finite float64 array of at most two axes, or an error naming the entry."""
+def _float_array(arr: NDArray[Any], where: str, what: str = "") -> NDArray[np.float64]:
+    """A real, finite float64 array of at most two axes, or an error naming the entry
+    (``what``: the file it came from, as the messages' subject)."""
+    subject = what or "the value "
     if np.iscomplexobj(arr):
-        raise OptionError(f"{where}: {what}holds complex numbers; matdiff evaluates with "
+        raise OptionError(f"{where}: {subject}holds complex numbers; matdiff evaluates with "
                           "real numbers (give the real part explicitly if that is meant)")
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
-        raise OptionError(f"{where}: {what}must hold real numbers, not {arr.dtype}")
+        raise OptionError(f"{where}: {subject}must hold real numbers, not {arr.dtype}")
     if arr.ndim > 2:
-        raise OptionError(f"{where}: {what}has {arr.ndim} axes; a value has at most 2 (a "
+        raise OptionError(f"{where}: {subject}has {arr.ndim} axes; a value has at most 2 (a "
                           "matrix)")
     if arr.size == 0:
-        raise OptionError(f"{where}: {what}is empty (shape {arr.shape})")
+        raise OptionError(f"{where}: {subject}is empty (shape {arr.shape})")
     with np.errstate(over="ignore"):
         out = np.asarray(arr, dtype=np.float64)
     if not np.all(np.isfinite(out)):
@@ -287,7 +288,7 @@ def checked_value(value: object, where: str = "value") -> Value:
         numeric = np.asarray(value)
     except (ValueError, TypeError):
         raise OptionError(f"{where}: rows of different lengths") from None
-    if numeric.dtype == object:
+    if numeric.dtype == object or any(isinstance(v, (bool, np.bool_)) for v in arr.flat):
         raise OptionError(f"{where}: entries must be numbers, got {_shown(repr(value))}")
     if numeric.ndim == 0:
         return checked_value(numeric.item(), where)
