@@ -97,6 +97,22 @@ def test_other_subcommands_take_leading_minus(capsys: pytest.CaptureFixture[str]
     assert "w = y" in out
 
 
+def test_words_that_only_look_like_long_options(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = call(capsys, "diff", "---x'*x", "--wrt", "x")  # -(-(-x'*x))
+    assert status == 0, err
+    assert out.strip() == matdiff.derivative("-x'*x", "x").text
+
+
+@pytest.mark.parametrize("args", [
+    ("tangent", "x^2 + y^2 + z^2 = 30", "--at", "1,-2,5", "--plot", "/tmp/a\x00.png"),
+    ("tangent", "x^2 + y^2 + z^2 = 30", "--at", "1,-2,5", "--plot", "\ud800.png"),
+    ("diff", "x'*x", "--wrt", "x", "--at", "x=@a\x00.npy"),
+    ("codegen", "x'*x", "--wrt", "x", "-o", "a\x00.py"),
+])
+def test_unusable_file_names(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+    assert "not a valid file name" in refused(capsys, *args)
+
+
 def test_options_keep_their_meaning(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unrecognized arguments: --foo" in refused(capsys, "diff", "x", "--wrt", "x",
                                                        "--foo")

@@ -20,7 +20,6 @@ import numpy as np
 from .. import api
 from ..errors import OptionError
 from ..evaluate import evaluate
-from ..spans import printable
 
 if TYPE_CHECKING:
     from .tangent import Tangent
@@ -31,14 +30,24 @@ FORMATS = (".png", ".svg", ".pdf")
 """The picture formats matplotlib's Agg backend writes without further libraries."""
 
 
+def usable_path(path: str | os.PathLike[str]) -> bool:
+    """Whether the operating system can take ``path`` at all (no NUL byte, encodable)."""
+    try:
+        return b"\0" not in os.fsencode(path)
+    except (UnicodeError, TypeError):
+        return False
+
+
 def check_plot_path(path: str | os.PathLike[str]) -> Path:
     """``path`` if a picture can be written there (a known format, an existing writable
     folder), else an :class:`OptionError` saying why; called before any work, so a bad
     ``--plot`` fails before the tangent plane is printed."""
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise OptionError(f"the plot path must be a file name such as out.png, got {path!r}")
+    shown = repr(str(path))  # repr escapes control characters
+    if not usable_path(path):
+        raise OptionError(f"cannot plot to {shown}: not a valid file name")
     p = Path(path)
-    shown = repr(printable(str(p)))
     if p.suffix.lower() not in FORMATS:
         raise OptionError(f"cannot plot to {shown}: name a {', '.join(FORMATS)} file "
                           "(the format follows the extension)")
@@ -155,7 +164,7 @@ def plot_tangent(t: Tangent, path: str | os.PathLike[str], size: float | None = 
     try:
         fig.savefig(target)
     except OSError as e:
-        raise OptionError(f"cannot write {printable(str(target))!r}: "
+        raise OptionError(f"cannot write {str(target)!r}: "
                           f"{e.strerror or e}") from None
     finally:
         plt.close(fig)

@@ -18,6 +18,7 @@ way by :func:`checked_value`.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
@@ -41,7 +42,7 @@ FLOAT_MAX = Fraction(np.finfo(np.float64).max)
 SUMMARY_ENTRIES = 16
 """Arrays with more entries are echoed as ``<1000x20 array from big.npy>``."""
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _HINT = ("numbers look like 5, -2.5, 1e-3, 1/3; vectors [1,2,3]; matrices [[1,2],[3,4]]; "
          "files @x.npy")
 
@@ -49,7 +50,7 @@ _HINT = ("numbers look like 5, -2.5, 1e-3, 1/3; vectors [1,2,3]; matrices [[1,2]
 def _shown(text: str) -> str:
     """``text`` quoted for a message: escaped, and cut when long."""
     t = text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
-    return repr(printable(t))
+    return repr(t)  # repr escapes every non-printing character, as printable() does
 
 
 def split_top_level(text: str) -> list[str]:
@@ -190,6 +191,12 @@ def read_value(text: str, where: str = "value") -> Value:
 
 def _read_file(path: Path, where: str) -> Value:
     shown = _shown(str(path))
+    try:
+        usable = b"\0" not in os.fsencode(path)
+    except UnicodeError:
+        usable = False
+    if not usable:
+        raise OptionError(f"{where}: {shown} is not a valid file name")
     if not path.exists():
         raise OptionError(f"{where}: no such file {shown}")
     if not path.is_file():

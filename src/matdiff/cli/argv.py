@@ -7,11 +7,13 @@ before argparse sees them, using the subcommand's own option table:
 
 * a word that is a known option (exactly, ``--opt=value``, an unambiguous prefix of a
   long option, or a short option with its value attached such as ``-oFILE``) or any
-  other word starting with ``--`` stays an option (argparse reports unknown ones);
-* any other word starting with ``-`` (``-log(det(X))``, ``-x``, ``-h'*h``, ``-1,0,0``) is
-  an expression or a value: after an option that takes a value it is attached to it
-  (``--at=-1,0,0``); otherwise it is a positional argument, and the positionals are
-  moved after a ``--`` (keeping their order), where argparse takes them literally.
+  other word shaped like a long option (``--`` and a letter) stays an option (argparse
+  reports unknown ones);
+* any other word starting with ``-`` (``-log(det(X))``, ``-x``, ``-h'*h``, ``-1,0,0``,
+  ``---x``) is an expression or a value: after an option that takes a value it is
+  attached to it (``--at=-1,0,0``); otherwise it is a positional argument, and the
+  positionals are moved after a ``--`` (keeping their order), where argparse takes them
+  literally.
 
 Nothing changes for a command line that has no such word.
 """
@@ -39,7 +41,7 @@ def _resolve(word: str, options: Mapping[str, bool]) -> tuple[str, bool] | None:
     """``(option, value attached)`` when ``word`` is an option, else ``None``."""
     if word in options:
         return word, False
-    if word.startswith("--"):
+    if _long_option_like(word):
         name, eq, _ = word.partition("=")
         matches = [o for o in options if o.startswith("--") and o.startswith(name)]
         if name in options:
@@ -54,6 +56,11 @@ def _resolve(word: str, options: Mapping[str, bool]) -> tuple[str, bool] | None:
 
 def _is_dash_word(word: str) -> bool:
     return word.startswith("-") and word not in ("-", "--")
+
+
+def _long_option_like(word: str) -> bool:
+    """``--name...``: a long option, known or not (``--1``, ``---x`` are expressions)."""
+    return word.startswith("--") and len(word) > 2 and (word[2].isalpha() or word[2] == "_")
 
 
 def normalize(argv: Sequence[str], subparsers: Mapping[str, argparse.ArgumentParser]

@@ -44,5 +44,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         Path(args.output).write_text(source, encoding="utf-8")
     except OSError as e:
-        raise OptionError(f"cannot write {args.output}: {e.strerror}") from None
+        raise OptionError(f"cannot write {args.output}: {e.strerror or e}") from None
+    except (ValueError, UnicodeError):  # a NUL byte, or a name the system cannot encode
+        raise OptionError(f"cannot write {args.output!r}: not a valid file name") from None
     return 0
