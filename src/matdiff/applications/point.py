@@ -80,9 +80,9 @@ def value_at(d: api.Derivative, env: Mapping[str, object]) -> Value:
 
 def _undefined(d: api.Derivative, env: Mapping[str, object]) -> str:
     where = format_assignments(list(env), env)
-    return (f"the derivative {d.inline_text} is not defined at {where} (its value is "
-            "infinite or undefined there: a division by zero, or a logarithm or root "
-            "outside its domain)")
+    return (f"the derivative {d.inline_text} has no finite value at {where} (a division "
+            "by zero, a logarithm or root outside its domain, or a number beyond floating "
+            "point's range there)")
 
 
 @dataclass

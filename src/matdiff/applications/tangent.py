@@ -43,8 +43,8 @@ from .values import (
     as_float,
     checked_value,
     exact,
+    format_echo,
     format_number,
-    format_value,
     kind_declarations,
     read_point,
 )
@@ -159,7 +159,7 @@ class Tangent:
                  f"               {self.expanded}",
                  f"normal line: {self.normal_line}, t real"]
         if self.parameters:
-            lines.insert(2, "with " + ", ".join(f"{k} = {format_value(v)}"
+            lines.insert(2, "with " + ", ".join(f"{k} = {format_echo(v)}"
                                                  for k, v in self.parameters.items()))
         return "\n".join(lines)
 
