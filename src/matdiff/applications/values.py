@@ -3,8 +3,9 @@ typed from their shapes, and printed so that exact inputs give exact-looking num
 
 Inline numbers are read exactly (``0.5`` is the fraction 1/2, ``1/3`` is allowed), so a
 polynomial evaluated at them can print ``2(x - 1) - 4(y + 2)`` rather than ``2.0000000001``;
-vectors and matrices are JSON lists (read with :mod:`json`, never ``eval``); ``@file.npy``
-and ``@file.json`` read a file.  A value is an ``Fraction`` (scalar) or a NumPy array of
+vectors and matrices are lists such as ``[[1, 1/2], [0, -3]]`` (read by a small reader
+of numbers, brackets and commas, never ``eval``); ``@file.npy`` and ``@file.json`` (read
+with :mod:`json`) read a file.  A value is an ``Fraction`` (scalar) or a NumPy array of
 dtype ``object`` holding ``Fraction`` entries when exact, else a float64 array.
 
 Every number is checked before it is converted: one optional sign (``+-1`` is refused,
@@ -17,6 +18,7 @@ way by :func:`checked_value`.
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 import re
@@ -125,9 +127,9 @@ def _json_constant(where: str) -> Any:
     return refuse
 
 
-def _load_json(text: str, where: str) -> Any:
-    """JSON with every number exact and checked; nesting deeper than a matrix is refused
-    before parsing (a deep list would otherwise exhaust the recursion limit)."""
+def _check_depth(text: str, where: str) -> None:
+    """Nesting deeper than a matrix is refused before parsing (a deep list would
+    otherwise exhaust the recursion limit)."""
     depth = deepest = 0
     for ch in text:
         depth += (ch == "[") - (ch == "]")
@@ -135,6 +137,11 @@ def _load_json(text: str, where: str) -> Any:
     if deepest > 2:
         raise OptionError(f"{where}: a value has at most 2 axes (a matrix), got lists "
                           f"nested {deepest} deep")
+
+
+def _load_json(text: str, where: str) -> Any:
+    """JSON with every number exact and checked (``NaN``, ``Infinity`` refused)."""
+    _check_depth(text, where)
     return json.loads(text, parse_float=_json_number(where), parse_int=_json_number(where),
                       parse_constant=_json_constant(where))
 
@@ -180,13 +187,49 @@ def read_value(text: str, where: str = "value") -> Value:
     if t.startswith("@"):
         return _read_file(Path(t[1:]), where)
     if t.startswith("["):
-        try:
-            data = _load_json(t, where)
-        except json.JSONDecodeError as e:
-            raise OptionError(f"{where}: not a JSON list ({e.msg} at column {e.colno}): "
-                              f"{_shown(t)}") from None
-        return _exact_array(data, where)
+        return _exact_array(_read_list(t, where), where)
     return read_number(t, where)
+
+
+def _read_list(text: str, where: str) -> list[Any]:
+    """``[1, -2.5, 1/3]`` or ``[[1,2],[3,4]]``: lists of numbers as :func:`read_number`
+    reads them (fractions included, so every printed value reads back)."""
+    _check_depth(text, where)
+    tokens = re.findall(r"\[|\]|,|[^\[\],\s]+|\s+", text)
+    stack: list[list[Any]] = []
+    done: list[Any] | None = None
+    expect_item = True
+    for tok in tokens:
+        if tok.isspace():
+            continue
+        if done is not None:
+            raise OptionError(f"{where}: unexpected {_shown(tok)} after the list {_shown(text)}")
+        if tok == "[":
+            if not expect_item:
+                raise OptionError(f"{where}: a ',' is missing before '[' in {_shown(text)}")
+            stack.append([])
+        elif tok == "]":
+            items = stack.pop()
+            if expect_item and items:
+                raise OptionError(f"{where}: an entry is missing before ']' in {_shown(text)}")
+            if stack:
+                stack[-1].append(items)
+            else:
+                done = items
+            expect_item = False
+        elif tok == ",":
+            if expect_item:
+                raise OptionError(f"{where}: an entry is missing before ',' in {_shown(text)}")
+            expect_item = True
+        else:
+            if not expect_item:
+                raise OptionError(f"{where}: a ',' is missing before {_shown(tok)} in "
+                                  f"{_shown(text)}")
+            stack[-1].append(read_number(tok, where))
+            expect_item = False
+    if done is None:
+        raise OptionError(f"{where}: unbalanced '[' in {_shown(text)}")
+    return done
 
 
 def _read_file(path: Path, where: str) -> Value:
@@ -392,12 +435,46 @@ def kind_declarations(values: Mapping[str, object],
 
 # --- printing ------------------------------------------------------------------------
 
+def _scientific(f: Fraction) -> str | None:
+    """``f`` exactly as ``m`` or ``me±k`` with at most 16 digits in ``m`` (``1e300``,
+    ``-3e-600``), when it is a decimal fraction that short; else ``None``."""
+    n, d = f.numerator, f.denominator
+    twos, fives = (d & -d).bit_length() - 1, 0
+    rest = d >> twos
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        return None  # 1/3: not a decimal fraction
+    k = max(twos, fives)
+    m = n * (10 ** k // d)
+    exponent = -k
+    while m and m % 10 == 0 and exponent < 400:
+        m //= 10
+        exponent += 1
+    if abs(m) >= 10 ** 16:
+        return None
+    return str(m) if exponent == 0 else f"{m}e{exponent}"
+
+
 def format_number(v: object) -> str:
-    """``5`` for an integer value, ``1/3`` for an exact fraction, else 12 significant
-    digits (``-0`` prints as ``0``)."""
+    """``5`` for an integer value, ``1/3`` for an exact fraction, ``1e300`` for a long
+    exact decimal (never hundreds of digits: a value prints short enough to read back),
+    else 12 significant digits (``-0`` prints as ``0``)."""
     if isinstance(v, (Fraction, int)) and not isinstance(v, bool):
         f = Fraction(v)
-        return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+        n, d = f.numerator, f.denominator
+        bits = max(n.bit_length(), d.bit_length())
+        if bits <= 100:  # at most 31 digits each
+            return str(n) if d == 1 else f"{n}/{d}"
+        short = _scientific(f) if bits < 4000 else None
+        if short is not None:
+            return short
+        # 12 significant digits, any exponent (a float could overflow)
+        with decimal.localcontext() as ctx:
+            ctx.prec = 12
+            q = decimal.Decimal(n) / decimal.Decimal(d)
+        return f"{q:.12g}".replace("E", "e")
     x = float(v)  # type: ignore[arg-type]
     if x == 0:
         return "0"
