@@ -380,3 +380,26 @@ def test_subprocess_exit_statuses() -> None:
     r = run("diff", "-log(det(X))", "--wrt", "X")
     assert r.returncode == 0 and r.stdout.strip() == matdiff.derivative(
         "-log(det(X))", "X").text
+
+
+def test_printed_values_read_back(capsys: pytest.CaptureFixture[str]) -> None:
+    from matdiff.applications.values import as_float, read_value
+    status, out, err = call(capsys, "diff", "A*x", "--wrt", "x", "--at",
+                            "A=[[2,1],[1,3]],x=[1,1]")
+    assert status == 0, err
+    # d(A*x)/dx = A; then d(inv(A)*x)/dx = inv(A), printed with fractions
+    status, out, err = call(capsys, "diff", "inv(A)*x", "--wrt", "x", "--at",
+                            "A=[[2,1],[1,3]],x=[1,1]")
+    assert status == 0, err
+    printed = out.splitlines()[1].split("    (at")[0]
+    assert "/" in printed
+    np.testing.assert_allclose(as_float(read_value(printed)),
+                               np.linalg.inv(np.array([[2.0, 1], [1, 3]])), rtol=1e-12)
+
+
+def test_long_exact_values_print_short(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = call(capsys, "diff", "a*b", "--wrt", "a", "--at", "a=1,b=1e300")
+    assert status == 0, err
+    assert out.splitlines()[1].split()[0] == "1e300"  # not a 301-digit integer
+    status, out, err = call(capsys, "diff", "a*b", "--wrt", "a", "--at", "a=1,b=123456/1000")
+    assert (status, out.splitlines()[1].split()[0]) == (0, "1929/15625"), err
