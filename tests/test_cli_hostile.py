@@ -403,3 +403,10 @@ def test_long_exact_values_print_short(capsys: pytest.CaptureFixture[str]) -> No
     assert out.splitlines()[1].split()[0] == "1e300"  # not a 301-digit integer
     status, out, err = call(capsys, "diff", "a*b", "--wrt", "a", "--at", "a=1,b=123456/1000")
     assert (status, out.splitlines()[1].split()[0]) == (0, "15432/125"), err
+
+
+@pytest.mark.parametrize("extra", [["--check"], ["--steps"], ["--lang", "zh"]])
+def test_at_never_drops_another_request_silently(capsys: pytest.CaptureFixture[str],
+                                                 extra: list[str]) -> None:
+    err = refused(capsys, "diff", "x'*x", "--wrt", "x", "--at", "x=[1,2]", *extra)
+    assert extra[0] in err

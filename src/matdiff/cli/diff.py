@@ -7,6 +7,7 @@ import json
 import sys
 
 from .. import api
+from ..errors import OptionError
 
 NAME = "diff"
 FORMATS = ("text", "latex", "mathml", "numpy", "jax", "torch", "json")
@@ -77,6 +78,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the derivative in the chosen format (and the numeric check with --check)."""
     if args.at is not None or any("," in w for w in args.wrt):
+        ignored = [opt for opt, on in (("--check", args.check), ("--steps", args.steps),
+                                       ("--method", args.method is not None),
+                                       ("--lang", args.lang is not None)) if on]
+        if ignored:  # never drop a request silently
+            what = "--at" if args.at is not None else "--wrt x,y,z"
+            raise OptionError(f"{what} cannot be combined with {', '.join(ignored)}; run "
+                              "them as separate commands")
         from ..applications import point  # the value at a point (issue 8)
         out, note = point.diff_at(args.expr, args.wrt, args.at, args.declare, args.layout,
                                   args.symmetric_gradient, args.order, args.format)
