@@ -410,3 +410,16 @@ def test_at_never_drops_another_request_silently(capsys: pytest.CaptureFixture[s
                                                  extra: list[str]) -> None:
     err = refused(capsys, "diff", "x'*x", "--wrt", "x", "--at", "x=[1,2]", *extra)
     assert extra[0] in err
+
+
+def test_at_prints_the_asked_code_format(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = call(capsys, "diff", "x'*A*x", "--wrt", "x", "--at",
+                            "x=[1,2],A=[[1,2],[3,4]]", "--format", "numpy")
+    assert status == 0, err
+    code = out.splitlines()[0]
+    x, a = np.array([1.0, 2.0]), np.array([[1.0, 2], [3, 4]])
+    got = eval(code, {"np": np, "x": x, "A": a})  # our own generated expression
+    np.testing.assert_allclose(got, (a + a.T) @ x)
+    status, out, _ = call(capsys, "diff", "x^2+y^2", "--wrt", "x,y", "--at", "x=1,y=2",
+                          "--format", "torch")
+    assert status == 0 and out.splitlines()[0] == "(2 * x, 2 * y)"  # code, not "(2*x, 2*y)"

@@ -190,8 +190,10 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
                      symmetric_gradient=symmetric_gradient)
         symbolic: dict[str, Callable[[], str]] = {
             "text": lambda: g.text, "latex": lambda: g.latex,
-            "numpy": lambda: "(" + ", ".join(p.numpy for p in g.parts) + ")",
             "mathml": lambda: "\n".join(getattr(p, "mathml", p.latex) for p in g.parts)}
+        for backend in ("numpy", "jax", "torch"):
+            symbolic[backend] = (lambda b: lambda: "(" + ", ".join(p.code(b) for p in g.parts)
+                                 + ")")(backend)
         note = f"({g.describe()})"
         parts = list(g.parts)
         value = g.value_text(values) if values else None
@@ -199,14 +201,16 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
         d = api.derivative(expr, list(wrt), declare=decl, layout=layout,
                            symmetric_gradient=symmetric_gradient, order=order)
         symbolic = {"text": lambda: d.text, "latex": lambda: d.latex,
-                    "numpy": lambda: d.numpy, "mathml": lambda: getattr(d, "mathml", d.latex)}
+                    "mathml": lambda: getattr(d, "mathml", d.latex)}
+        for backend in ("numpy", "jax", "torch"):
+            symbolic[backend] = (lambda b: lambda: d.code(b))(backend)
         note = f"({d.describe()})"
         parts = [d]
         value = format_value(value_at(d, values)) if values else None
     where = format_assignments(list(values), values, sources)
     if fmt == "json":
         payload: dict[str, Any] = {"parts": [p.to_json() for p in parts]}
-        payload.update({k: v() for k, v in symbolic.items()})
+        payload.update({k: symbolic[k]() for k in ("text", "latex", "numpy", "mathml")})
         if value is not None:
             floats = {k: as_float(v) for k, v in values.items()}
             payload["at"] = {k: format_echo(v, sources.get(k)) for k, v in values.items()}
@@ -216,7 +220,10 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
         return json.dumps(payload, indent=2, ensure_ascii=False), ""
     # only the asked format is printed (a NumPy spelling that cannot be written must not
     # stop the text form from being shown)
-    out = symbolic.get(fmt, symbolic["text"])()
+    if fmt not in symbolic:
+        raise OptionError(f"unknown format {fmt!r}; valid formats are: "
+                          f"{', '.join([*symbolic, 'json'])}")
+    out = symbolic[fmt]()
     if value is not None:
         out += f"\n{value}    (at {where})"
     return out, note
