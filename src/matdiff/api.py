@@ -72,7 +72,7 @@ from .printing.mathml import (
     math,
     where_mathml,
 )
-from .shapes import Dim, Shape
+from .shapes import Dim, Shape, show_dim
 from .simplify import Rewrite, check_defined, present, simplify
 
 Layout = Literal["mixed", "numerator", "denominator"]
@@ -439,7 +439,7 @@ class Derivative:
 
     def describe(self) -> str:
         """One line naming the derivative, its shape and layout (and its conditions)."""
-        dims = " x ".join(str(d) for d in self.shape) or "scalar"
+        dims = " x ".join(show_dim(d) for d in self.shape) or "scalar"
         what = "derivative" if self.order == 1 else f"order-{self.order} derivative"
         conditions = "".join(f"; {c}" for c in self.conditions)
         return (f"{what} of {self.source.strip()} by {self.wrt}: {self.kind}, "

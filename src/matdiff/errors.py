@@ -8,7 +8,7 @@ Anything else escaping the library is a bug.
 
 from __future__ import annotations
 
-from .spans import Span, render_caret
+from .spans import Span, printable, render_caret
 
 
 class MatdiffError(Exception):
@@ -34,7 +34,7 @@ class MatdiffError(Exception):
 
     def render(self) -> str:
         """The message, and where a span is known, the column with a caret under it."""
-        head = f"{self.kind}: {self.message}"
+        head = printable(f"{self.kind}: {self.message}", keep_newlines=True)  # no raw ESC
         if self.span is None or self.source is None:
             return head
         return f"{head}\n{render_caret(self.source, self.span)}\n  (column {self.span.column})"

@@ -26,6 +26,7 @@ unknown is turned into a ``str`` such as ``"rows(X)"``).
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -50,8 +51,15 @@ class DimVar:
 Dim = int | str | DimVar
 
 
+# The parser names the size of a constant by its column (``size(eye@4)``): unique, but
+# not something a user can read or type.
+_CONSTANT_SIZE = re.compile(r"\b(size|len|rows|cols)\((eye|vector|matrix)@(\d+)\)")
+
+
 def show_dim(d: Dim) -> str:
-    return d.label if isinstance(d, DimVar) else str(d)
+    """A dimension as messages name it: ``n``, ``rows(X)``, ``size(eye at column 4)``."""
+    text = d.label if isinstance(d, DimVar) else str(d)
+    return _CONSTANT_SIZE.sub(lambda m: f"{m[1]}({m[2]} at column {m[3]})", text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,9 @@ Newton does not converge are left out.  matplotlib's Agg backend: no display nee
 
 from __future__ import annotations
 
+import math
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +26,39 @@ if TYPE_CHECKING:
 
 GRID = 25
 NEWTON_STEPS = 30
+FORMATS = (".png", ".svg", ".pdf")
+"""The picture formats matplotlib's Agg backend writes without further libraries."""
+
+
+def usable_path(path: str | os.PathLike[str]) -> bool:
+    """Whether the operating system can take ``path`` at all (no NUL byte, encodable)."""
+    try:
+        return b"\0" not in os.fsencode(path)
+    except (UnicodeError, TypeError):
+        return False
+
+
+def check_plot_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` if a picture can be written there (a known format, an existing writable
+    folder), else an :class:`OptionError` saying why; called before any work, so a bad
+    ``--plot`` fails before the tangent plane is printed."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise OptionError(f"the plot path must be a file name such as out.png, got {path!r}")
+    shown = repr(str(path))  # repr escapes control characters
+    if not usable_path(path):
+        raise OptionError(f"cannot plot to {shown}: not a valid file name")
+    p = Path(path)
+    if p.suffix.lower() not in FORMATS:
+        raise OptionError(f"cannot plot to {shown}: name a {', '.join(FORMATS)} file "
+                          "(the format follows the extension)")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise OptionError(f"cannot plot to {shown}: the folder {str(folder)!r} does not exist")
+    if p.is_dir():
+        raise OptionError(f"cannot plot to {shown}: it is a folder")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise OptionError(f"cannot plot to {shown}: permission denied")
+    return p
 
 
 def _env(t: Tangent, coords: np.ndarray) -> dict[str, Any]:
@@ -72,14 +108,21 @@ def _surface(t: Tangent, k: int, axes: tuple[int, int], u: np.ndarray,
     return heights
 
 
-def plot_tangent(t: Tangent, path: str, size: float | None = None) -> None:
+def plot_tangent(t: Tangent, path: str | os.PathLike[str], size: float | None = None) -> None:
     """Write the PNG: surface (viridis), tangent plane (orange), normal line (red), P."""
+    target = check_plot_path(path)
+    if size is not None and (isinstance(size, bool) or not isinstance(size, (int, float))
+                             or not math.isfinite(size) or size <= 0):
+        raise OptionError(f"the plot size must be a positive number, got {size!r}")
     if len(t.point) != 3:
         raise OptionError(f"--plot draws surfaces in 3 coordinates; this one has "
                           f"{len(t.point)}")
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise OptionError("plotting needs matplotlib: pip install matplotlib") from None
 
     p = np.array([float(c) for c in t.point])
     n = np.array([float(c) for c in t.normal])
@@ -118,5 +161,10 @@ def plot_tangent(t: Tangent, path: str, size: float | None = None) -> None:
     ax.set_title(f"{t.equation.strip()}\ntangent plane {t.point_normal}", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    try:
+        fig.savefig(target)
+    except OSError as e:
+        raise OptionError(f"cannot write {str(target)!r}: "
+                          f"{e.strerror or e}") from None
+    finally:
+        plt.close(fig)

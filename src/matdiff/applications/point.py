@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,15 +22,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import api
-from ..errors import OptionError
+from ..errors import EvaluationError, OptionError
 from ..evaluate import dimension_sizes
 from ..printing import to_latex
 from .exact import exact_value
+from .properties import check_properties
 from .values import (
     Value,
     as_float,
+    checked_value,
     exact,
     format_assignments,
+    format_echo,
     format_value,
     kind_declarations,
     read_point,
@@ -51,9 +54,17 @@ def _exact_env(env: Mapping[str, object]) -> dict[str, Any] | None:
 
 def value_at(d: api.Derivative, env: Mapping[str, object]) -> Value:
     """``d``'s value at the point ``env``: exact Fractions when the inputs are exact and
-    the matrix form is rational, else the float64 value of :meth:`Derivative.at`."""
+    the matrix form is rational, else the float64 value of :meth:`Derivative.at`.
+
+    Every value is checked first (real, finite, at most two axes: :func:`checked_value`),
+    and so are the variables' declared properties at it (:func:`check_properties`)."""
+    env = {k: checked_value(v, k) for k, v in env.items()}
     floats = {k: as_float(v) for k, v in env.items()}
-    value = d.at(floats)  # checks every variable and shape, with clear messages
+    with np.errstate(all="ignore"):  # an undefined value is reported below, not warned
+        value = d.at(floats)  # checks every variable and shape, with clear messages
+    check_properties(d.variables, env)
+    if not np.all(np.isfinite(value)):
+        raise EvaluationError(_undefined(d, env))
     exact_env = _exact_env(env)
     if d.result is None or exact_env is None:
         return value
@@ -65,6 +76,13 @@ def value_at(d: api.Derivative, env: Mapping[str, object]) -> Value:
     if v is None or v.size != value.size:
         return value
     return np.asarray(v, dtype=object).reshape(value.shape) if value.ndim else v[()]
+
+
+def _undefined(d: api.Derivative, env: Mapping[str, object]) -> str:
+    where = format_assignments(list(env), env)
+    return (f"the derivative {d.inline_text} has no finite value at {where} (a division "
+            "by zero, a logarithm or root outside its domain, or a number beyond floating "
+            "point's range there)")
 
 
 @dataclass
@@ -155,12 +173,13 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
     ``--wrt x,y,z`` (one option, commas) is the gradient over several variables;
     repeated ``--wrt`` keeps its meaning (higher and mixed derivatives).  The values
     also decide undeclared names' kinds (``x=1`` makes ``x`` a scalar)."""
+    sources: dict[str, str] = {}
     if isinstance(at, str):
-        positional, named = read_point(at)
+        positional, named = read_point(at, sources)
         if positional:
             raise OptionError(f"--at needs name=value items (x=1,y=-2,z=5), got {at!r}")
         at = named
-    values = dict(at or {})
+    values = {k: checked_value(v, k) for k, v in (at or {}).items()}
     decl = kind_declarations(values, declare)
     several = any("," in w for w in wrt)
     if several and (len(wrt) > 1 or order is not None):
@@ -169,32 +188,42 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
     if several:
         g = gradient(expr, wrt[0], declare=decl, layout=layout,
                      symmetric_gradient=symmetric_gradient)
-        symbolic = {"text": g.text, "latex": g.latex,
-                    "numpy": "(" + ", ".join(p.numpy for p in g.parts) + ")",
-                    "mathml": "\n".join(getattr(p, "mathml", p.latex) for p in g.parts)}
+        symbolic: dict[str, Callable[[], str]] = {
+            "text": lambda: g.text, "latex": lambda: g.latex,
+            "mathml": lambda: "\n".join(getattr(p, "mathml", p.latex) for p in g.parts)}
+        for backend in ("numpy", "jax", "torch"):
+            symbolic[backend] = (lambda b: lambda: "(" + ", ".join(p.code(b) for p in g.parts)
+                                 + ")")(backend)
         note = f"({g.describe()})"
         parts = list(g.parts)
         value = g.value_text(values) if values else None
     else:
         d = api.derivative(expr, list(wrt), declare=decl, layout=layout,
                            symmetric_gradient=symmetric_gradient, order=order)
-        symbolic = {"text": d.text, "latex": d.latex, "numpy": d.numpy,
-                    "mathml": getattr(d, "mathml", d.latex)}
+        symbolic = {"text": lambda: d.text, "latex": lambda: d.latex,
+                    "mathml": lambda: getattr(d, "mathml", d.latex)}
+        for backend in ("numpy", "jax", "torch"):
+            symbolic[backend] = (lambda b: lambda: d.code(b))(backend)
         note = f"({d.describe()})"
         parts = [d]
         value = format_value(value_at(d, values)) if values else None
-    where = format_assignments(list(values), values)
+    where = format_assignments(list(values), values, sources)
     if fmt == "json":
         payload: dict[str, Any] = {"parts": [p.to_json() for p in parts]}
-        payload.update({k: v for k, v in symbolic.items()})
+        payload.update({k: symbolic[k]() for k in ("text", "latex", "numpy", "mathml")})
         if value is not None:
             floats = {k: as_float(v) for k, v in values.items()}
-            payload["at"] = {k: format_value(v) for k, v in values.items()}
+            payload["at"] = {k: format_echo(v, sources.get(k)) for k, v in values.items()}
             payload["value"] = value
             payload["value_float"] = [np.asarray(p.at(floats)).tolist() for p in parts]
 
         return json.dumps(payload, indent=2, ensure_ascii=False), ""
-    out = symbolic.get(fmt, symbolic["text"])
+    # only the asked format is printed (a NumPy spelling that cannot be written must not
+    # stop the text form from being shown)
+    if fmt not in symbolic:
+        raise OptionError(f"unknown format {fmt!r}; valid formats are: "
+                          f"{', '.join([*symbolic, 'json'])}")
+    out = symbolic[fmt]()
     if value is not None:
         out += f"\n{value}    (at {where})"
     return out, note

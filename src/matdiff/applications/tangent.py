@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -36,12 +37,14 @@ from ..parse.declarations import default_kind, read_declarations
 from ..parse.elaborate import FUNCTIONS
 from ..parse.reader import read_expression
 from .exact import exact_value
+from .properties import check_properties
 from .values import (
     Value,
     as_float,
+    checked_value,
     exact,
+    format_echo,
     format_number,
-    format_value,
     kind_declarations,
     read_point,
 )
@@ -156,7 +159,7 @@ class Tangent:
                  f"               {self.expanded}",
                  f"normal line: {self.normal_line}, t real"]
         if self.parameters:
-            lines.insert(2, "with " + ", ".join(f"{k} = {format_value(v)}"
+            lines.insert(2, "with " + ", ".join(f"{k} = {format_echo(v)}"
                                                  for k, v in self.parameters.items()))
         return "\n".join(lines)
 
@@ -172,7 +175,7 @@ class Tangent:
                        f"<td><code>{html.escape(v)}</code></td></tr>" for k, v in rows)
         return f"<table class='matdiff-tangent'>{body}</table>"
 
-    def plot(self, path: str, size: float | None = None) -> None:
+    def plot(self, path: str | os.PathLike[str], size: float | None = None) -> None:
         """Write a PNG of the surface near P with the tangent plane and the normal line
         (three coordinates; matplotlib's Agg backend, no display needed)."""
         from .plot import plot_tangent
@@ -268,15 +271,13 @@ def _read_at(at: str | Sequence[object] | Mapping[str, object]
     if isinstance(at, str):
         return read_point(at)
     if isinstance(at, Mapping):
-        return [], {k: _value(v) for k, v in at.items()}
-    return [_value(v) for v in at], {}
-
-
-def _value(v: object) -> Value:
-    e = exact(v)
-    if e is not None:
-        return e
-    return as_float(v)
+        return [], {str(k): checked_value(v, str(k)) for k, v in at.items()}
+    if isinstance(at, np.ndarray) and at.ndim == 1:
+        at = list(at)
+    if not isinstance(at, Sequence):
+        raise OptionError(f"the point is a list of coordinates, a dict of named values or "
+                          f"text such as '1,-2,5', got {type(at).__name__}")
+    return [checked_value(v, f"coordinate {k + 1}") for k, v in enumerate(at)], {}
 
 
 def _vector_variable(coords: list[str], positional: list[Value], named: dict[str, Value],
@@ -324,19 +325,35 @@ def _build(equation: str, lhs: str, rhs: str, coords: list[str], positional: lis
     if not left.shape.is_scalar or not right.shape.is_scalar:
         raise OptionError(f"a surface is a scalar equation; {equation!r} has sides of "
                           f"shape {left.shape} and {right.shape}")
-    lv, rv = node_value(left, values), node_value(right, values)
+    check_properties(parts[0].variables, values)
+    with np.errstate(all="ignore"):  # undefined values are reported, not warned about
+        lv, rv = node_value(left, values), node_value(right, values)
     point = _flatten([values[c] for c in coords])
+    where = "(" + ", ".join(format_number(p) for p in point) + ")"
+    for side, v in (("left", lv), ("right", rv)):
+        if not np.isfinite(float(v)):
+            raise TangentError(
+                f"the {side} side of {equation.strip()} is not defined at {where} (its "
+                f"value is {float(v)}): the point is outside the domain of the surface")
     off = lv - rv
     if not _on_surface(lv, rv):
-        where = "(" + ", ".join(format_number(p) for p in point) + ")"
         raise TangentError(
             f"the point {where} is not on the surface {equation.strip()}: the left side "
             f"is {format_number(lv)} there and the right side {format_number(rv)} "
             f"(off by {format_number(off)})")
-    normal = _flatten([_simple(p.at({k: as_float(v) for k, v in values.items()}),
-                               _exact_part(p, values)) for p in parts])
+    floats = {k: as_float(v) for k, v in values.items()}
+    grads = []
+    for c, p in zip(order_names, parts, strict=True):
+        with np.errstate(all="ignore"):
+            g = p.at(floats)
+        if not np.all(np.isfinite(g)):
+            raise TangentError(
+                f"the gradient of F = {_text(parts[0])} is not defined at {where}: "
+                f"dF/d{c} = {p.inline_text} is infinite or undefined there, so no tangent "
+                "plane follows from it (the surface may have a cusp or an edge there)")
+        grads.append(_simple(g, _exact_part(p, values)))
+    normal = _flatten(grads)
     if all(n == 0 or abs(float(n)) < 1e-12 for n in normal):
-        where = "(" + ", ".join(format_number(p) for p in point) + ")"
         raise TangentError(
             f"the gradient of F = {_text(parts[0])} vanishes at "
             f"{where}: the surface has no tangent plane there (a singular point)")

@@ -11,30 +11,64 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import Any, NoReturn
 
 from ..errors import MatdiffError
+from ..spans import printable
 from . import codegen, diff, identity, serve, solve, tangent
+from .argv import normalize
 
 # One row per subcommand, in the order `matdiff --help` lists them.
 COMMANDS: tuple[ModuleType, ...] = (diff, tangent, solve, codegen, serve, identity)
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+class Formatter(argparse.HelpFormatter):
+    """Descriptions wrapped as usual; lines that start with spaces (the examples of an
+    epilog, one command per line) kept as written, so they can be copied."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line if line.startswith(" ") else
+                         textwrap.fill(line, width, initial_indent=indent,
+                                       subsequent_indent=indent)
+                         for line in text.splitlines())
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its error messages (which quote the user's words) escaped and the
+    help's examples one per line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", Formatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, printable(f"{self.prog}: error: {message}", keep_newlines=True) + "\n")
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    p = Parser(
         prog="matdiff",
         description="Matrix calculus: derivatives of matrix expressions, as a textbook "
                     "prints them.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub)
-    return p
+    return p, dict(sub.choices)
+
+
+def _error(text: str) -> None:
+    """Print to stderr with non-printing characters escaped (no terminal injection)."""
+    print(printable(text, keep_newlines=True), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    parser, subparsers = _parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(normalize(words, subparsers))
     if args.command is None:
         parser.print_help()
         return 2
@@ -43,16 +77,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except MatdiffError as e:
-        print(e.render(), file=sys.stderr)
+        _error(e.render())
         return 2
     except RecursionError:
-        print("error: the expression is too deeply nested", file=sys.stderr)
+        _error("error: the input is too deeply nested")
         return 2
     except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as e:  # the promise: no traceback reaches the user
-        print(f"internal error (please report it): {type(e).__name__}: {e}", file=sys.stderr)
+        _error(f"internal error (please report it): {type(e).__name__}: {e}")
         return 3
 
 

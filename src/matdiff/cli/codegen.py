@@ -20,8 +20,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "and (with --hessian) hessian in NumPy, JAX or PyTorch: the formula "
                     "in each docstring, shape checks, a check_gradient helper, and a "
                     "__main__ block that runs it (python module.py).",
-        epilog='example: matdiff codegen "norm2(X*w - y)^2" --wrt w --hessian '
-               '--backend jax -o loss.py')
+        epilog="example:\n"
+               '  matdiff codegen "norm2(X*w - y)^2" --wrt w --hessian --backend jax '
+               '-o loss.py')
     c.add_argument("expr", metavar="EXPR", help="a scalar expression, e.g. \"x'*A*x\"")
     c.add_argument("--wrt", required=True, metavar="VAR", help="the variable")
     c.add_argument("--hessian", action="store_true", help="also write hessian()")
@@ -43,5 +44,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         Path(args.output).write_text(source, encoding="utf-8")
     except OSError as e:
-        raise OptionError(f"cannot write {args.output}: {e.strerror}") from None
+        raise OptionError(f"cannot write {args.output}: {e.strerror or e}") from None
+    except (ValueError, UnicodeError):  # a NUL byte, or a name the system cannot encode
+        raise OptionError(f"cannot write {args.output!r}: not a valid file name") from None
     return 0

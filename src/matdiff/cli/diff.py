@@ -7,10 +7,22 @@ import json
 import sys
 
 from .. import api
+from ..errors import OptionError
 
 NAME = "diff"
 FORMATS = ("text", "latex", "mathml", "numpy", "jax", "torch", "json")
 CODE_FORMATS = ("numpy", "jax", "torch")  # one expression in that array library
+
+
+def order(text: str) -> int:
+    """``--order N``: a positive integer up to :data:`api.MAX_ORDER`, refused before any
+    work (``99999999999999999999`` is not converted to a Python list length)."""
+    t = text.strip()
+    if not t.isdigit() or len(t) > 6 or not 1 <= int(t) <= api.MAX_ORDER:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer from 1 to {api.MAX_ORDER} (matdiff computes up to order "
+            f"{api.MAX_ORDER}), got {text[:30]!r}")
+    return int(t)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,14 +35,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "The result is printed in matrix form when one exists, else in index "
                     "(Einstein) notation with its Kronecker form when unambiguous; the "
                     "layout and shape are stated on stderr.",
-        epilog='examples: matdiff diff "x\'*A*x" --wrt x --declare "A: matrix(n,n) symmetric"'
-               '   matdiff diff "x\'*A*x" --wrt x --wrt x   matdiff diff "A*X*B" --wrt X')
+        epilog="examples:\n"
+               '  matdiff diff "x\'*A*x" --wrt x --declare "A: matrix(n,n) symmetric"\n'
+               '  matdiff diff "x\'*A*x" --wrt x --wrt x\n'
+               '  matdiff diff "A*X*B" --wrt X\n'
+               '  matdiff diff "-log(det(X))" --wrt X\n'
+               '  matdiff diff "x^2 + y^2 + z^2" --wrt x,y,z --at x=1,y=-2,z=5')
     d.add_argument("expr", metavar="EXPR", help="the expression, e.g. \"tr(A*X*B*X'*C)\"")
     d.add_argument("--wrt", required=True, action="append", metavar="VAR",
                    help="the variable to differentiate with respect to; repeat it for "
                         "higher orders (--wrt x --wrt x is the Hessian, --wrt x --wrt y a "
                         "mixed second derivative)")
-    d.add_argument("--order", type=int, default=None, metavar="N",
+    d.add_argument("--order", type=order, default=None, metavar="N",
                    help="differentiate N times by the one --wrt variable (--order 2: Hessian)")
     d.add_argument("--declare", action="append", default=[], metavar="DECL",
                    help='a declaration such as "A: matrix(m,n) symmetric" (repeatable)')
@@ -62,6 +78,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the derivative in the chosen format (and the numeric check with --check)."""
     if args.at is not None or any("," in w for w in args.wrt):
+        ignored = [opt for opt, on in (("--check", args.check), ("--steps", args.steps),
+                                       ("--method", args.method is not None),
+                                       ("--lang", args.lang is not None)) if on]
+        if ignored:  # never drop a request silently
+            what = "--at" if args.at is not None else "--wrt x,y,z"
+            raise OptionError(f"{what} cannot be combined with {', '.join(ignored)}; run "
+                              "them as separate commands")
         from ..applications import point  # the value at a point (issue 8)
         out, note = point.diff_at(args.expr, args.wrt, args.at, args.declare, args.layout,
                                   args.symmetric_gradient, args.order, args.format)

@@ -25,8 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "properties of seed 000 among them) and always also compared on random "
                     "instances that respect the declarations. Exit status 0 if the identity "
                     "holds, 1 if it does not, 2 on bad input.",
-        epilog='examples: matdiff identity "tr(A*B*C)" "tr(C*A*B)"   '
-               'matdiff identity "tr(A*B*C)" "tr(B*A*C)"')
+        epilog="examples:\n"
+               '  matdiff identity "tr(A*B*C)" "tr(C*A*B)"\n'
+               '  matdiff identity "tr(A*B*C)" "tr(B*A*C)"')
     p.add_argument("lhs", metavar="LHS", help="the left side, e.g. \"tr(A*B*C)\"")
     p.add_argument("rhs", metavar="RHS", help="the right side, e.g. \"tr(C*A*B)\"")
     p.add_argument("--declare", action="append", default=[], metavar="DECL",

@@ -19,9 +19,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "solution with the condition it needs; a matrix variable multiplied "
                     "on both sides gives a Sylvester equation, printed as such; otherwise "
                     "the condition is printed and said to be nonlinear.",
-        epilog='examples: matdiff solve "norm2(X*w - y)^2" --for w   '
-               'matdiff solve "norm2(X*w - y)^2 + lam*norm2(w)^2" --for w --steps   '
-               'matdiff solve "norm2(A*X - B)^2" --for X')
+        epilog="examples:\n"
+               '  matdiff solve "norm2(X*w - y)^2" --for w\n'
+               '  matdiff solve "norm2(X*w - y)^2 + lam*norm2(w)^2" --for w --steps\n'
+               '  matdiff solve "norm2(A*X - B)^2" --for X')
     s.add_argument("expr", metavar="EXPR", help='a scalar expression, e.g. "norm2(X*w - y)^2"')
     s.add_argument("--for", dest="wrt", required=True, metavar="VAR",
                    help="the variable to solve for")

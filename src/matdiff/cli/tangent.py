@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ..applications.plot import check_plot_path
 from ..applications.tangent import tangent
+from ..spans import printable
 
 NAME = "tangent"
 
@@ -20,9 +22,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "order (names a-g and Greek ones are parameters, given by name); "
                     "--vars sets them. Refuses a point off the surface or where the "
                     "gradient vanishes.",
-        epilog='examples: matdiff tangent "x^2 + y^2 + z^2 = 30" --at 1,-2,5   '
-               'matdiff tangent "z = x^2 + y^2" --at 1,2 --plot out.png   '
-               'matdiff tangent "p\'*p = 30" --at 1,-2,5')
+        epilog="examples:\n"
+               '  matdiff tangent "x^2 + y^2 + z^2 = 30" --at 1,-2,5\n'
+               '  matdiff tangent "z = x^2 + y^2" --at 1,2 --plot out.png\n'
+               '  matdiff tangent "p\'*p = 30" --at 1,-2,5\n'
+               '  matdiff tangent "x^2 + y^2 + z^2 = 2" --at -1,0,1')
     t.add_argument("equation", metavar="EQUATION", help='e.g. "x^2 + y^2 + z^2 = 30"')
     t.add_argument("--at", required=True, metavar="POINT",
                    help="the point: 1,-2,5 (coordinates in order) or x=1,y=-2,z=5; "
@@ -37,10 +41,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the tangent plane and the normal line (and write the plot)."""
+    if args.plot is not None:
+        check_plot_path(args.plot)  # before any work: nothing is printed for a bad path
     coords = None if args.vars is None else [v.strip() for v in args.vars.split(",")]
     result = tangent(args.equation, args.at, declare=args.declare, coordinates=coords)
+    if args.plot is not None:
+        result.plot(args.plot)  # written before anything is printed: all or nothing
     print(result.text)
-    if args.plot:
-        result.plot(args.plot)
-        print(f"plot written to {args.plot}")
+    if args.plot is not None:
+        print(f"plot written to {printable(args.plot)}")
     return 0

@@ -152,7 +152,7 @@ def size_code(sizes: Mapping[Dim, str], d: Dim) -> str:
         return str(d)
     raise UnsupportedError(
         f"no size expression for dimension {show_dim(d)}: pass it in sizes, "
-        f"e.g. {{{show_dim(d)!r}: 'X.shape[0]'}}")
+        f"e.g. {{{str(d)!r}: 'X.shape[0]'}}")
 
 
 def shape_code(sizes: Mapping[Dim, str], dims: Sequence[Dim]) -> str:

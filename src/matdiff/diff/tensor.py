@@ -41,6 +41,26 @@ MAX_TERMS = 20_000
 """Bound on the terms of one derivative tensor (each differentiation multiplies them by
 the number of factors that depend on the variable)."""
 
+MAX_CONTRACTION_WORK = 40_000
+"""Bound on the summed :func:`term_work` of one derivative tensor, checked while its
+terms are built (each product charges its factors before building them) and so before
+they are contracted into matrix form, which costs about 25 microseconds per unit: the
+limit keeps a derivative near a second.  Without it the 500-factor ``X*X*...*X`` passes
+every other bound and takes most of a minute, and ``det(X)`` to order 8 many seconds,
+before a limit is reached."""
+
+_TOO_LARGE = ("this derivative is too large to compute in about a second (its index form "
+              f"passes {MAX_CONTRACTION_WORK:,} units of contraction work); write long "
+              "products of the variable as powers (X^k), or ask for a lower order")
+
+
+def term_work(factors: int) -> float:
+    """The contraction cost of a term of ``k`` factors: ``k + k^2/64``.  Contracting its
+    summed indices pairs factors one index at a time (``k`` steps, each building a
+    node), and each step scans the factors left (``k^2``, cheaper per item); the weights
+    are measured on products and on high-order derivatives of ``det``."""
+    return factors + factors * factors / 64
+
 
 
 class Expand:
@@ -50,10 +70,19 @@ class Expand:
         self.dv = dv
         self.vidx = vidx
         self.count = 0
+        self.work = 0.0
         self.dependent = {dv}
         for n in linear.walk():  # children first, so one pass suffices
             if any(a in self.dependent for a in n.args):
                 self.dependent.add(n)
+
+    def charge(self, factors: int) -> None:
+        """Count a product that adds ``factors`` factors to its terms, before they are
+        built: the charges of a term's products sum to at most its :func:`term_work`,
+        so refusing here refuses only what the whole tensor would exceed."""
+        self.work += term_work(factors)
+        if self.work > MAX_CONTRACTION_WORK:
+            raise LimitError(_TOO_LARGE)
 
     def depends(self, node: Node) -> bool:
         return node in self.dependent
@@ -113,6 +142,7 @@ def chain_indices(shapes: list[Shape], out: tuple[Index, ...],
 
 
 def _mul(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
+    expand.charge(len(node.args) - 1)
     deps = [k for k, a in enumerate(node.args) if expand.depends(a)]
     if len(deps) != 1:
         raise UnsupportedError(f"internal: {node!r} is not linear in the differential")
@@ -135,6 +165,7 @@ def _mul(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
 
 
 def _hadamard(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
+    expand.charge(len(node.args) - 1)
     deps = [a for a in node.args if expand.depends(a)]
     if len(deps) != 1:
         raise UnsupportedError(f"internal: {node!r} is not linear in the differential")
@@ -200,6 +231,7 @@ def differentiate_tensor(t: Tensor, variable: Node) -> Tensor:
     dv = b.differential(variable.attrs[0], variable.shape)
     cache: dict[Node, Node | None] = {}
     terms: list[Term] = []
+    work = 0.0
     for x in t.terms:
         for k, f in enumerate(x.factors):
             if f.node not in cache:
@@ -210,6 +242,9 @@ def differentiate_tensor(t: Tensor, variable: Node) -> Tensor:
             others = x.factors[:k] + x.factors[k + 1:]
             for sub in linear_tensor(d, dv, f.indices, vidx):
                 terms.append(Term(x.coefficient * sub.coefficient, others + sub.factors))
+                work += term_work(len(others) + len(sub.factors))
+                if work > MAX_CONTRACTION_WORK:
+                    raise LimitError(_TOO_LARGE)
                 if len(terms) > MAX_TERMS:
                     raise LimitError(
                         f"this derivative has more than {MAX_TERMS:,} index terms; try a "
@@ -217,5 +252,5 @@ def differentiate_tensor(t: Tensor, variable: Node) -> Tensor:
     return Tensor(t.indices + vidx, tuple(terms))
 
 
-__all__ = ["MAX_TERMS", "TENSOR_RULES", "chain_indices", "differentiate_tensor",
-           "linear_tensor"]
+__all__ = ["MAX_CONTRACTION_WORK", "MAX_TERMS", "TENSOR_RULES", "chain_indices",
+           "differentiate_tensor", "linear_tensor", "term_work"]
