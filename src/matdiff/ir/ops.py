@@ -223,8 +223,10 @@ OPS: dict[str, OpSpec] = {row.name: row for row in _ROWS}
 assert len(OPS) == len(_ROWS), "duplicate op name"
 
 SURFACE_FUNCTIONS: tuple[str, ...] = tuple(sorted(
-    {r.surface for r in _ROWS if r.surface is not None} | {"vector", "matrix", "eye"}))
-"""Every function name the input language accepts (``diag`` covers diagm and diagv)."""
+    {r.surface for r in _ROWS if r.surface is not None}
+    | {"vector", "matrix", "eye", "ones", "zeros"}))
+"""Every function name the input language accepts (``diag`` covers diagm and diagv; the
+constants ``eye``, ``ones(n)``, ``zeros(m, n)``, ``vector(c)``, ``matrix(c)``)."""
 
 
 def apply_shape_rule(op: str, shapes: Sequence[Shape], attrs: tuple[object, ...],

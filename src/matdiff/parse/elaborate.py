@@ -45,6 +45,9 @@ from .declarations import GREEK, Declaration, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose
 
 MAX_MATRIX_POWER = 16
+MAX_SIZE_DIGITS = 9  # as a declared dimension: 10**9 is already far beyond any array
+SIZED_CONSTANTS = frozenset({"eye", "ones", "zeros"})
+_SIZE_OF = {"rows": ("rows", "matrix"), "cols": ("cols", "matrix"), "len": ("rows", "vector")}
 
 # Unary functions that are one IR op of the same name (sum, tr, exp, ...).
 APPLY_FUNCTIONS = frozenset(name for name, spec in OPS.items() if spec.surface == name)
@@ -267,12 +270,8 @@ class Elaborator:
 
     def _call(self, e: Call) -> Plan:
         name = e.name
-        if name == "eye":
-            if e.args:
-                raise ParseError(
-                    f"eye takes no arguments (it is the identity of whatever size the "
-                    f"expression needs: write eye), got {len(e.args)}", e.span, self.text)
-            return self._eye(e.name_span)
+        if name in SIZED_CONSTANTS:
+            return self._sized_constant(e)
         if name not in FUNCTIONS:
             raise self._not_a_function(e)
         if len(e.args) != 1:
@@ -299,6 +298,56 @@ class Elaborator:
             op = "diagm" if kind == "vector" else "diagv"
             return Plan("apply", (inner,), (op,), self._rule(op, [inner.shape], (), e.span))
         return Plan("apply", (inner,), (name,), self._rule(name, [inner.shape], (), e.span))
+
+    def _sized_constant(self, e: Call) -> Plan:
+        """``eye``/``eye(n)``, ``ones(n)``/``ones(m, n)``, ``zeros(n)``/``zeros(m, n)``
+        (MATLAB's spelling; one size is a column, as vectors are columns here)."""
+        name, count = e.name, len(e.args)
+        if name == "eye":
+            if count == 0:
+                return self._eye(e.name_span)
+            if count == 1:
+                n = self._size(e.args[0])
+                return Plan("eye", (), (), Shape(n, n))
+            raise ParseError(f"eye takes at most one argument, its size (eye or eye(n)), got "
+                             f"{count}", e.span, self.text)
+        if count not in (1, 2):
+            raise ParseError(
+                f"{name} takes one size (a column: {name}(n)) or two ({name}(m, n)), got "
+                f"{count}", e.span, self.text)
+        dims = [self._size(a) for a in e.args]
+        shape = Shape(dims[0], dims[1] if count == 2 else None)
+        return Plan("fill", (), (Fraction(1 if name == "ones" else 0),), shape)
+
+    def _size(self, e: Expr) -> Dim:
+        """A size argument: a positive integer, a dimension name (``n``), or ``rows(X)``,
+        ``cols(X)``, ``len(x)`` (the sizes of a variable, which is how a dimension that
+        nothing names prints)."""
+        if isinstance(e, Num):
+            v = e.value
+            if v.denominator != 1 or not 1 <= v < 10**MAX_SIZE_DIGITS:
+                raise ParseError(f"a size must be a positive integer below "
+                                 f"10^{MAX_SIZE_DIGITS}, got {v}", e.span, self.text)
+            return int(v)
+        if isinstance(e, Name) and e.name not in FUNCTIONS:
+            return e.name
+        if (isinstance(e, Call) and e.name in _SIZE_OF and len(e.args) == 1
+                and isinstance(e.args[0], Name)):
+            slot, kind = _SIZE_OF[e.name]
+            var = e.args[0].name
+            shape = self.shapes.get(var)
+            actual = shape.kind if shape is not None else default_kind(var)
+            if actual != kind:
+                raise ShapeError(f"{e.name}({var}) needs a {kind} {var}, but {var} is a "
+                                 f"{actual or 'name without a default type'}", e.span,
+                                 self.text)
+            if shape is None:  # not in the text: the dimension is the one so labelled
+                return f"{e.name}({var})"
+            dim = shape.rows if slot == "rows" else shape.cols
+            assert dim is not None
+            return dim
+        raise ParseError("a size is a positive integer, a dimension name such as n, or "
+                         "rows(X), cols(X), len(x)", e.span, self.text)
 
     def _not_a_function(self, e: Call) -> ParseError:
         name = e.name

@@ -16,6 +16,7 @@ from typing import ClassVar, NamedTuple
 from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.products import split_factors
+from .sizes import sized_constants
 
 
 class Printed(NamedTuple):
@@ -42,10 +43,12 @@ class PrinterBase:
 
     def __init__(self) -> None:
         self.memo: dict[tuple[Node, bool], Printed] = {}
+        self.sized: frozenset[Node] = frozenset()  # constants printed with their size
 
     def p(self, node: Node, bare: bool = False) -> Printed:
-        """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar."""
-        key = (node, bare and node.op in ("fill", "broadcast"))
+        """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar
+        (unless it is one that must print its size, :mod:`.sizes`)."""
+        key = (node, bare and node.op in ("fill", "broadcast") and node not in self.sized)
         done = self.memo.get(key)
         if done is not None:
             return done
@@ -57,6 +60,8 @@ class PrinterBase:
 
     def negated(self, node: Node, bare: bool) -> Printed | None:
         """``-node`` when ``node`` prints with a leading minus sign, else ``None``."""
+        if node in self.sized:
+            return self.negated_sized(node)
         if node.op == "const" or (node.op == "fill" and bare):
             v: Fraction = node.attrs[0]
             return type(self).number(-v) if v < 0 else None
@@ -66,11 +71,16 @@ class PrinterBase:
             return self.negated(node.args[0], bare=False)
         return None
 
+    def negated_sized(self, node: Node) -> Printed | None:
+        """``-node`` for a constant printed with its size (``- ones(n)`` in a sum)."""
+        return None
+
     def product(self, node: Node, negate: bool = False) -> Printed:
         raise NotImplementedError
 
     def render(self, node: Node) -> str:
         """``node`` printed whole; a :class:`LimitError` when too deep to print."""
+        self.sized = sized_constants(node)
         try:
             for n in node.walk():  # children first, so the recursion below stays shallow
                 self.p(n)

@@ -20,7 +20,9 @@ from fractions import Fraction
 
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter, print_sum
+from .sizes import dim_text
 
 _STANDARD_FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
                        "sinh", "cosh", "tanh")
@@ -127,7 +129,24 @@ class _LatexPrinter(TypesetPrinter):
 
 Row = Callable[[_LatexPrinter, Node, bool], "str | Printed"]
 
-_ONES = {"vector": r"\mathbf{1}", "row": r"\mathbf{1}^{\top}", "matrix": r"\mathbf{1}"}
+_SIZE_OF = re.compile(r"(rows|cols|len)\((.*)\)")
+
+
+def _dim(d: Dim) -> str:
+    text = dim_text(d) or "n"
+    m = _SIZE_OF.fullmatch(text)
+    if m:
+        return rf"\operatorname{{{m[1]}}}({latex_name(m[2])})"
+    return text if text[0].isdigit() else latex_name(text)
+
+
+def _ones(pr: _LatexPrinter, node: Node, zero: bool = False) -> str:
+    r"""``\mathbf{1}``, or with its size where the context does not fix it
+    (``\mathbf{1}_{n}``, ``\mathbf{0}_{m \times n}``, ``\mathbf{1}_{n}^{\top}``)."""
+    one = r"\mathbf{0}" if zero else r"\mathbf{1}"
+    if node in pr.sized:
+        one += "_{" + r" \times ".join(_dim(d) for d in node.shape.dims) + "}"
+    return one + r"^{\top}" if node.shape.kind == "row" else one
 
 
 def _fill(pr: _LatexPrinter, node: Node, bare: bool) -> str | Printed:
@@ -136,10 +155,9 @@ def _fill(pr: _LatexPrinter, node: Node, bare: bool) -> str | Printed:
         return number(v)
     kind = node.shape.kind
     if v in (0, 1):
-        text = _ONES[kind] if v == 1 else _ONES[kind].replace("1", "0")
-        return Printed(text, SUP if kind == "row" else ATOM, "fill")
+        return Printed(_ones(pr, node, v == 0), SUP if kind == "row" else ATOM, "fill")
     c = number(v)
-    return Printed(f"{c.text} {_ONES[kind]}", MUL, "fill")
+    return Printed(f"{c.text} {_ones(pr, node)}", MUL, "fill")
 
 
 def _add(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
@@ -187,7 +205,7 @@ def _broadcast(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
     if bare:
         return s
     first = wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
-    return Printed(f"{first} {_ONES[node.shape.kind]}", MUL, "broadcast")
+    return Printed(f"{first} {_ones(pr, node)}", MUL, "broadcast")
 
 
 def _call(command: str) -> Row:
@@ -203,7 +221,8 @@ ROWS: dict[str, Row] = {
     "differential": lambda pr, node, bare: r"\mathrm{d}" + latex_name(node.attrs[0]),
     "const": lambda pr, node, bare: number(node.attrs[0]),
     "fill": _fill,
-    "eye": lambda pr, node, bare: "I",
+    "eye": lambda pr, node, bare: f"I_{{{_dim(node.shape.dims[0])}}}" if node in pr.sized
+    else "I",
     "add": _add,
     "mul": lambda pr, node, bare: pr.product(node),
     "hadamard": _hadamard,

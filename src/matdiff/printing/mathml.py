@@ -28,9 +28,11 @@ from html import escape
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..ir.tensor import Index, KroneckerForm, Tensor
+from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter
 from .index import IndexHeader, _factor, _Printed, _split_coefficient, _Style, index_names
 from .latex import _GREEK
+from .sizes import dim_text
 
 PRECEDENCE: dict[str, int] = {
     "var": ATOM, "differential": ATOM, "const": ATOM, "fill": ATOM, "eye": ATOM,
@@ -186,9 +188,30 @@ _BOLD_ZERO = '<mn mathvariant="bold">0</mn>'
 _TOP = mi("⊤", normal=True)
 
 
-def _ones(kind: str, zero: bool = False) -> str:
-    one = _BOLD_ZERO if zero else _BOLD_ONE
-    return msup(one, _TOP) if kind == "row" else one
+_SIZE_OF = re.compile(r"(rows|cols|len)\((.*)\)")
+
+
+def _dim(d: Dim) -> str:
+    text = dim_text(d) or "n"
+    m = _SIZE_OF.fullmatch(text)
+    if m:
+        return mrow(mi(m[1], normal=True), mo("("), mathml_name(m[2]), mo(")"))
+    return mn(text) if text[0].isdigit() else mathml_name(text)
+
+
+def _size(pr: _MathMLPrinter, node: Node, base: str) -> str:
+    """``base`` with the size as a subscript where the context does not fix it
+    (``𝟏ₙ``, ``𝟎_{m×n}``, ``I_n``)."""
+    if node not in pr.sized:
+        return base
+    dims = [_dim(d) for d in (node.shape.dims[:1] if node.op == "eye" else node.shape.dims)]
+    sub = dims[0] if len(dims) == 1 else mrow(dims[0], mo("×"), dims[1])
+    return msub(base, sub)
+
+
+def _ones(pr: _MathMLPrinter, node: Node, zero: bool = False) -> str:
+    one = _size(pr, node, _BOLD_ZERO if zero else _BOLD_ONE)
+    return msup(one, _TOP) if node.shape.kind == "row" else one
 
 
 def _fill(pr: _MathMLPrinter, node: Node, bare: bool) -> str | Printed:
@@ -197,8 +220,8 @@ def _fill(pr: _MathMLPrinter, node: Node, bare: bool) -> str | Printed:
         return number(v)
     kind = node.shape.kind
     if v in (0, 1):
-        return Printed(_ones(kind, zero=v == 0), SUP if kind == "row" else ATOM, "fill")
-    return Printed(mrow(number(v).text, mo(TIMES), _ones(kind)), MUL, "fill")
+        return Printed(_ones(pr, node, zero=v == 0), SUP if kind == "row" else ATOM, "fill")
+    return Printed(mrow(number(v).text, mo(TIMES), _ones(pr, node)), MUL, "fill")
 
 
 def _add(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
@@ -255,7 +278,7 @@ def _broadcast(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
     if bare:
         return s
     first = _wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
-    return Printed(mrow(first, mo(TIMES), _ones(node.shape.kind)), MUL, "broadcast")
+    return Printed(mrow(first, mo(TIMES), _ones(pr, node)), MUL, "broadcast")
 
 
 def _call(name: str) -> Row:
@@ -276,7 +299,7 @@ ROWS: dict[str, Row] = {
                                                 mathml_name(node.attrs[0])),
     "const": lambda pr, node, bare: number(node.attrs[0]),
     "fill": _fill,
-    "eye": lambda pr, node, bare: mi("I"),
+    "eye": lambda pr, node, bare: _size(pr, node, mi("I")),
     "add": _add,
     "mul": lambda pr, node, bare: pr.product(node),
     "hadamard": _hadamard,

@@ -25,7 +25,9 @@ from ..ir.nodes import Node
 from ..ir.numbers import finite_decimal
 from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS
 from ..ir.products import divisor
+from ..shapes import Shape
 from .common import Printed, PrinterBase, print_sum, wrap
+from .sizes import dim_text
 
 ADD = 10  # a + b, a - b
 MUL = 20  # a*b, a/b, a.*b, a./b
@@ -68,6 +70,16 @@ def _dot_operator(left: str, op: str, right: str) -> str:
 
 
 class _TextPrinter(PrinterBase):
+    def negated_sized(self, node: Node) -> Printed | None:
+        if node.op == "fill" and node.attrs[0] < 0:
+            return _sized_fill(-node.attrs[0], node.shape)
+        if node.op == "broadcast":
+            neg = self.negated(node.args[0], bare=False)
+            if neg is not None:
+                first = wrap(neg, neg.prec > MUL or (neg.prec == MUL and neg.tag == "mul"))
+                return Printed(f"{first}*{ones(node.shape).text}", MUL, "broadcast")
+        return None
+
     def product(self, node: Node, negate: bool = False) -> Printed:
         """``[-]coefficient*factor*.../s^k``: ``s^-k`` factors are written as divisions
         at the end (``x/norm2(x)``, ``2*a/b^2``); scaling commutes and the simplifier
@@ -117,10 +129,40 @@ class _TextPrinter(PrinterBase):
 Row = Callable[[_TextPrinter, Node, bool], "str | Printed"]
 
 
+def ones(shape: Shape, zero: bool = False) -> Printed:
+    """``ones(n)``, ``ones(n)'``, ``ones(m, n)`` (``zeros``): the sized constant of a shape
+    whose every dimension has a name (:func:`.sizes.dim_text`)."""
+    dims = [dim_text(d) for d in shape.dims]
+    word = "zeros" if zero else "ones"
+    text = f"{word}({', '.join(d or '?' for d in dims)})"
+    return Printed(text + "'", POSTFIX, "transpose") if shape.kind == "row" else Printed(
+        text, ATOM, "call")
+
+
+def _sized_fill(v: Fraction, shape: Shape) -> Printed:
+    """``c`` times ``ones(...)``: ``zeros(n)``, ``-ones(n)``, ``2*ones(m, n)``,
+    ``ones(n)/3``."""
+    if v == 0:
+        return ones(shape, zero=True)
+    one = ones(shape)
+    if v == 1:
+        return one
+    body = one.text
+    if v.numerator not in (1, -1):
+        body = f"{abs(v.numerator)}*{body}"
+    if v.denominator != 1:
+        body = f"{body}/{v.denominator}"
+    if v < 0:
+        return Printed("-" + body, NEG if body == one.text else MUL, "neg")
+    return Printed(body, MUL, "mul")
+
+
 def _fill(pr: _TextPrinter, node: Node, bare: bool) -> str | Printed:
     c = number(node.attrs[0])
     if bare:
         return c
+    if node in pr.sized:
+        return _sized_fill(node.attrs[0], node.shape)
     kind = node.shape.kind
     v: Fraction = node.attrs[0]
     if c.tag == "ratio":
@@ -186,9 +228,10 @@ def _broadcast(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
     s = pr.p(node.args[0])
     if bare:
         return s
-    ones = {"vector": "vector(1)", "row": "vector(1)'", "matrix": "matrix(1)"}
+    unsized = {"vector": "vector(1)", "row": "vector(1)'", "matrix": "matrix(1)"}
+    spelt = ones(node.shape).text if node in pr.sized else unsized[node.shape.kind]
     first = wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
-    return Printed(f"{first}*{ones[node.shape.kind]}", MUL, "broadcast")
+    return Printed(f"{first}*{spelt}", MUL, "broadcast")
 
 
 def _function(name: str) -> Row:
@@ -200,7 +243,8 @@ ROWS: dict[str, Row] = {
     "differential": lambda pr, node, bare: f"d{node.attrs[0]}",
     "const": lambda pr, node, bare: number(node.attrs[0]),
     "fill": _fill,
-    "eye": lambda pr, node, bare: "eye",
+    "eye": lambda pr, node, bare: f"eye({dim_text(node.shape.dims[0])})" if node in pr.sized
+    else "eye",
     "add": _add,
     "mul": lambda pr, node, bare: pr.product(node),
     "hadamard": _hadamard,
