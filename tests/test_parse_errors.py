@@ -93,8 +93,8 @@ BAD: list[tuple[str, list[str], type[MatdiffError], str, int]] = [
     # limits
     ("1e999999", [], LimitError, "number too large", 1),
     ("1e-999999", [], LimitError, "number too large", 1),
-    ("a*1e301", [], LimitError, "number too large", 3),
-    ("1" * 101, [], LimitError, "number too large: 101 digits", 1),
+    ("a*1e4001", [], LimitError, "number too large", 3),
+    ("1" * 1001, [], LimitError, "number too large: 1001 digits", 1),
     ("1e" + "9" * 5000, [], LimitError, "number too large", 1),
     ("X^100", [], LimitError, "the limit is ±16", 3),
     ("X^-17", [], LimitError, "the limit is ±16", 3),

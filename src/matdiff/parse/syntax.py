@@ -23,8 +23,11 @@ from lark.tree import Meta
 from ..errors import LimitError
 from ..spans import Span
 
-MAX_DIGITS = 100
-MAX_EXPONENT = 300
+MAX_DIGITS = 1000
+MAX_EXPONENT = 4000
+"""Literal limits: far beyond a float's range, because exact constants fold beyond it
+(``x*1e300*1e300`` is ``1e600*x``) and a printed result must read back; bounded, so that
+reading a literal stays cheap (``1e999999`` is refused without computing it)."""
 
 
 @dataclass(frozen=True, slots=True)

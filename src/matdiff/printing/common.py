@@ -123,8 +123,8 @@ class TypesetPrinter(PrinterBase):
     minus: ClassVar[str]
 
     @staticmethod
-    def lead(text: str) -> str:
-        """A leading number token."""
+    def lead(n: int) -> str:
+        """A leading (integer) number token."""
         raise NotImplementedError
 
     @staticmethod
@@ -144,7 +144,7 @@ class TypesetPrinter(PrinterBase):
     def fraction(numerator: str, denominator: str) -> str:
         raise NotImplementedError
 
-    def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[str] = ()
+    def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[int] = ()
                 ) -> list[Printed]:
         """Juxtaposed factors with the text printer's parenthesis rules."""
         out = [Printed(self.lead(t), ATOM, "const") for t in lead]
@@ -157,10 +157,10 @@ class TypesetPrinter(PrinterBase):
             out.append(fp if ok else Printed(self.paren(fp.text), ATOM, fp.tag))
         return out
 
-    def braced(self, nodes: Sequence[Node], lead: Sequence[str]) -> str:
+    def braced(self, nodes: Sequence[Node], lead: Sequence[int]) -> str:
         """A fraction's numerator or denominator."""
         if not nodes and not lead:
-            return self.lead("1")
+            return self.lead(1)
         if len(nodes) + len(lead) == 1:
             return self.lead(lead[0]) if lead else self.p(nodes[0]).text
         return self.group(self.juxtapose([x.text for x in self.factors(nodes, True, lead)]))
@@ -175,7 +175,8 @@ class TypesetPrinter(PrinterBase):
         keep_coef = absc is not None and not (f.coefficient == -1 and f.numerator)
         if not f.divisors and (absc is None or absc.denominator == 1):
             # a literal 1 is kept by the text printer (it reads back); a textbook drops it
-            lead = [str(absc)] if keep_coef and not (absc == 1 and f.numerator) else []
+            lead = [absc.numerator] if keep_coef and absc is not None and not (
+                absc == 1 and f.numerator) else []
             pieces = self.factors(f.numerator, bool(sign), lead)
             if len(pieces) == 1:
                 single = pieces[0]
@@ -186,9 +187,9 @@ class TypesetPrinter(PrinterBase):
         rest = [x for x in f.numerator if not x.shape.is_scalar]
         if f.divisors:  # the textbook's (x - a)/‖x - a‖: the whole product over the divisor
             scalars, rest = scalars + rest, []
-        p_lead = [str(absc.numerator)] if keep_coef and absc is not None and (
+        p_lead = [absc.numerator] if keep_coef and absc is not None and (
             absc.numerator != 1 or not scalars) else []
-        den_lead = [str(absc.denominator)] if absc is not None and absc.denominator != 1 else []
+        den_lead = [absc.denominator] if absc is not None and absc.denominator != 1 else []
         frac = self.fraction(self.braced(scalars, p_lead), self.braced(f.divisors, den_lead))
         if not rest:
             if sign:

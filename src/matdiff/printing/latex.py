@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 from ..ir.nodes import Node
+from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter, print_sum
@@ -79,14 +80,24 @@ def _fraction(numerator: str, denominator: str) -> str:
     return rf"\frac{{{numerator}}}{{{denominator}}}"
 
 
+def _integer(n: int) -> str:
+    r"""``12``, or ``1.5 \times 10^{20}`` for a long one with trailing zeros."""
+    text = integer_text(n)
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    return (mantissa + r" \times " if mantissa != "1" else "") + f"10^{{{exponent}}}"
+
+
 def number(v: Fraction) -> Printed:
     r"""``2``, ``-2``, ``\frac{1}{3}``, ``-\frac{1}{2}``."""
     sign = "-" if v < 0 else ""
     a = abs(v)
     if a.denominator == 1:
-        text, prec, tag = str(a.numerator), ATOM, "const"
+        text, prec, tag = _integer(a.numerator), ATOM, "const"
     else:
-        text, prec, tag = _fraction(str(a.numerator), str(a.denominator)), FRAC, "ratio"
+        text, prec, tag = _fraction(_integer(a.numerator), _integer(a.denominator)), FRAC, \
+            "ratio"
     if sign:
         return Printed(sign + text, NEG, "negnum")
     return Printed(text, prec, tag)
@@ -105,8 +116,8 @@ class _LatexPrinter(TypesetPrinter):
     minus = "-"
 
     @staticmethod
-    def lead(text: str) -> str:
-        return text
+    def lead(n: int) -> str:
+        return _integer(n)
 
     @staticmethod
     def group(*parts: str) -> str:

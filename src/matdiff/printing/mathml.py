@@ -26,6 +26,7 @@ from fractions import Fraction
 from html import escape
 
 from ..ir.nodes import Node
+from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..ir.tensor import Index, KroneckerForm, Tensor
 from ..shapes import Dim
@@ -137,13 +138,22 @@ def juxtapose(pieces: Sequence[str]) -> str:
     return out
 
 
+def _integer(n: int) -> str:
+    """``12``, or ``1.5 × 10^20`` for a long one with trailing zeros."""
+    mantissa, e, exponent = integer_text(n).partition("e")
+    if not e:
+        return mn(mantissa)
+    power = msup(mn("10"), mn(exponent))
+    return power if mantissa == "1" else mrow(mn(mantissa), mo("×"), power)
+
+
 def number(v: Fraction) -> Printed:
     """``2``, ``−2``, ``1/3`` as a fraction, ``−1/2``."""
     a = abs(v)
     if a.denominator == 1:
-        text, prec, tag = mn(str(a.numerator)), ATOM, "const"
+        text, prec, tag = _integer(a.numerator), ATOM, "const"
     else:
-        text, prec, tag = mfrac(mn(str(a.numerator)), mn(str(a.denominator))), FRAC, "ratio"
+        text, prec, tag = mfrac(_integer(a.numerator), _integer(a.denominator)), FRAC, "ratio"
     if v < 0:
         return Printed(mrow(mo(MINUS), text), NEG, "negnum")
     return Printed(text, prec, tag)
@@ -161,8 +171,8 @@ class _MathMLPrinter(TypesetPrinter):
     minus = mo(MINUS)
 
     @staticmethod
-    def lead(text: str) -> str:
-        return mn(text)
+    def lead(n: int) -> str:
+        return _integer(n)
 
     @staticmethod
     def group(*parts: str) -> str:

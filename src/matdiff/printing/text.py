@@ -22,7 +22,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from ..ir.nodes import Node
-from ..ir.numbers import finite_decimal
+from ..ir.numbers import exact_text, integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS
 from ..ir.products import divisor
 from ..shapes import Shape
@@ -51,9 +51,9 @@ negative number is ``NEG``, ``1/3`` is ``MUL``, ``-x`` is ``NEG``, a row vector
 
 def number(v: Fraction) -> Printed:
     """``2``, ``-0.25`` (tag ``negnum`` when negative) or ``1/3`` (a division)."""
-    text = finite_decimal(v)
-    if text is None:
-        return Printed(f"{v.numerator}/{v.denominator}", MUL, "ratio")
+    text, single = exact_text(v)
+    if not single:
+        return Printed(text, MUL, "ratio")
     return Printed(text, NEG, "negnum") if v < 0 else Printed(text, ATOM, "const")
 
 
@@ -149,9 +149,9 @@ def _sized_fill(v: Fraction, shape: Shape) -> Printed:
         return one
     body = one.text
     if v.numerator not in (1, -1):
-        body = f"{abs(v.numerator)}*{body}"
+        body = f"{integer_text(abs(v.numerator))}*{body}"
     if v.denominator != 1:
-        body = f"{body}/{v.denominator}"
+        body = f"{body}/{integer_text(v.denominator)}"
     if v < 0:
         return Printed("-" + body, NEG if body == one.text else MUL, "neg")
     return Printed(body, MUL, "mul")
@@ -168,8 +168,9 @@ def _fill(pr: _TextPrinter, node: Node, bare: bool) -> str | Printed:
     if c.tag == "ratio":
         # vector(c) takes a number literal: 1/3 of ones is written vector(1)/3.
         ones = "matrix(1)" if kind == "matrix" else "vector(1)" + ("'" if kind == "row" else "")
-        lead = "" if v.numerator == 1 else "-" if v.numerator == -1 else f"{v.numerator}*"
-        return Printed(f"{lead}{ones}/{v.denominator}", MUL, "mul")
+        lead = "" if v.numerator == 1 else "-" if v.numerator == -1 else \
+            f"{integer_text(v.numerator)}*"
+        return Printed(f"{lead}{ones}/{integer_text(v.denominator)}", MUL, "mul")
     if kind == "matrix":
         return f"matrix({c.text})"
     text = f"vector({c.text})"
