@@ -29,7 +29,13 @@ from fractions import Fraction
 from ..errors import LimitError, ParseError, ShapeError
 from ..ir import build as b
 from ..ir.nodes import Node
-from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS, SURFACE_FUNCTIONS, apply_shape_rule
+from ..ir.ops import (
+    ELEMENTWISE_FUNCTIONS,
+    MAX_MATRIX_POWER,
+    OPS,
+    SURFACE_FUNCTIONS,
+    apply_shape_rule,
+)
 from ..shapes import (
     SCALAR,
     Dim,
@@ -42,9 +48,8 @@ from ..shapes import (
 )
 from ..spans import Span
 from .declarations import GREEK, Declaration, default_kind
-from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose
+from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
 
-MAX_MATRIX_POWER = 16
 MAX_SIZE_DIGITS = 9  # as a declared dimension: 10**9 is already far beyond any array
 SIZED_CONSTANTS = frozenset({"eye", "ones", "zeros"})
 _SIZE_OF = {"rows": ("rows", "matrix"), "cols": ("cols", "matrix"), "len": ("rows", "vector")}
@@ -98,6 +103,8 @@ class Elaborator:
         self.properties: dict[str, frozenset[str]] = {}
         self.used: dict[str, None] = {}  # variables in order of first appearance
         self.plain_names: set[str] = set()
+        self.bound: dict[str, Plan] = {}  # names of a where list, by their definitions
+        self.pending: set[str] = set()  # names of a where list not yet defined
 
     # --- variables ---------------------------------------------------------------
 
@@ -161,9 +168,32 @@ class Elaborator:
             return Plan("transpose", (inner,), (), inner.shape.T)
         if isinstance(e, Power):
             return self._power(e)
+        if isinstance(e, Where):
+            return self._where(e)
         return self._chain(e)
 
+    def _where(self, e: Where) -> Plan:
+        """``main where P = ..., Q = ...``: each name stands for its definition's plan
+        (so the IR is the expression with the definitions substituted)."""
+        self.pending = {b.name for b in e.bindings}
+        for binding in e.bindings:
+            name = binding.name
+            if name in FUNCTIONS:
+                raise ParseError(f"{name} is a function and cannot be defined in a where "
+                                 "list", binding.name_span, self.text)
+            if name in self.bound:
+                raise ParseError(f"{name} is defined twice in the where list",
+                                 binding.name_span, self.text)
+            self.bound[name] = self.infer(binding.value)
+            self.pending.discard(name)
+        return self.infer(e.main)
+
     def _name(self, e: Name) -> Plan:
+        if e.name in self.bound:
+            return self.bound[e.name]
+        if e.name in self.pending:
+            raise ParseError(f"{e.name} is defined later in the where list: a definition may "
+                             "use only the names before it", e.span, self.text)
         if e.name == "eye":
             return self._eye(e.span)
         if e.name in FUNCTIONS:
@@ -562,6 +592,9 @@ def _walk(expr: Expr) -> Iterator[Expr]:
         elif isinstance(e, Chain):
             stack.append(e.first)
             stack.extend(s.operand for s in e.rest)
+        elif isinstance(e, Where):
+            stack.append(e.main)
+            stack.extend(b.value for b in e.bindings)
 
 
 def _constant(e: Expr) -> Fraction | None:

@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from ..ir.nodes import Node
 from ..ir.numbers import exact_text, integer_text
-from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS
+from ..ir.ops import ELEMENTWISE_FUNCTIONS, MAX_MATRIX_POWER, OPS
 from ..ir.products import divisor
 from ..shapes import Shape
 from .common import Printed, PrinterBase, print_sum, wrap
@@ -215,9 +215,27 @@ def _power(pr: _TextPrinter, node: Node, bare: bool) -> str:
     return _dot_operator(wrap(base, base.prec > POW), ".^", exponent)
 
 
-def _matpow(pr: _TextPrinter, node: Node, bare: bool) -> str:
+def _matpow(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
     base = pr.p(node.args[0])
-    return f"{wrap(base, base.prec > POW)}^{node.attrs[0]}"
+    text, product = _power_text(wrap(base, base.prec > POW), node.attrs[0])
+    return Printed(text, MUL, "mul") if product else Printed(text, POW, "matpow")
+
+
+def _power_text(base: str, k: int) -> tuple[str, bool]:
+    """``X^k``, and whether it is written as a product: beyond the parser's limit, a
+    product of allowed powers (``X^100`` is ``(X^64)*X^36``, ``X^-128`` is
+    ``(X^-64)^2``)."""
+    if abs(k) <= MAX_MATRIX_POWER:
+        return f"{base}^{k}", False
+    sign = 1 if k > 0 else -1
+    q, r = divmod(abs(k), MAX_MATRIX_POWER)
+    head, product = f"({base}^{sign * MAX_MATRIX_POWER})", False
+    if q > 1:
+        head, product = _power_text(head, q)
+    if r == 0:
+        return head, product
+    tail = base if sign * r == 1 else f"{base}^{sign * r}"
+    return f"{head}*{tail}", True
 
 
 def _transpose(pr: _TextPrinter, node: Node, bare: bool) -> str:
