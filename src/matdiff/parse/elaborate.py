@@ -357,9 +357,10 @@ class Elaborator:
             v = e.value
             if v.denominator != 1 or not 1 <= v < 10**MAX_SIZE_DIGITS:
                 raise ParseError(f"a size must be a positive integer below "
-                                 f"10^{MAX_SIZE_DIGITS}, got {v}", e.span, self.text)
+                                 f"10^{MAX_SIZE_DIGITS}, got {self._source(e.span)}", e.span,
+                                 self.text)
             return int(v)
-        if isinstance(e, Name) and e.name not in FUNCTIONS:
+        if isinstance(e, Name):  # any name: a dimension may be called exp or ones
             return e.name
         if (isinstance(e, Call) and e.name in _SIZE_OF and len(e.args) == 1
                 and isinstance(e.args[0], Name)):
