@@ -9,7 +9,7 @@ print in index notation, which is not the input language).  A result whose shape
 dimension nothing names (``sum(vector(1))``: the text cannot say which ``n``) reads back
 with another unknown there; it is checked for its kind only.  Hypothesis example counts
 come from the environment variable ``MATDIFF_HYPOTHESIS`` like ``test_properties.py``
-(``long`` for a campaign).
+(``long`` for a campaign), or ``MATDIFF_ROUND_TRIP_EXAMPLES`` (a count per test).
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ CORPUS = Path(__file__).parent / "corpus" / "cookbook.toml"
 with CORPUS.open("rb") as _f:
     CORPUS_CASES: list[dict[str, Any]] = tomllib.load(_f)["case"]
 
-_EXAMPLES = {"long": 20_000}.get(os.environ.get("MATDIFF_HYPOTHESIS", ""), 150)
+_EXAMPLES = int(os.environ.get("MATDIFF_ROUND_TRIP_EXAMPLES", "0")) or {"long": 20_000}.get(
+    os.environ.get("MATDIFF_HYPOTHESIS", ""), 150)
 _SETTINGS = settings(max_examples=_EXAMPLES, deadline=None, derandomize=_EXAMPLES < 1000,
                      database=None, suppress_health_check=[HealthCheck.too_slow,
                                                            HealthCheck.filter_too_much])
