@@ -119,6 +119,8 @@ class _Pass:
         if op in CONSTANTS:
             if op == "broadcast":
                 self.shape(node.args[0], False)
+            if node in self.sized or not can_size(node):  # s*ones(n): its own size
+                return node.shape
             if op != "eye" and bare:
                 return SCALAR
             return self.fresh(node)
