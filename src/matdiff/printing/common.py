@@ -16,7 +16,7 @@ from typing import ClassVar, NamedTuple
 from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.products import split_factors
-from .sizes import sized_constants
+from .sizes import negated_broadcast, sized_constants
 
 
 class Printed(NamedTuple):
@@ -65,6 +65,9 @@ class PrinterBase:
         if node.op == "const" or (node.op == "fill" and bare):
             v: Fraction = node.attrs[0]
             return type(self).number(-v) if v < 0 else None
+        inner = negated_broadcast(node)
+        if inner is not None and inner not in self.sized and bare:
+            return self.p(inner.args[0])  # x - a, not x - a*vector(1)
         if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
             return self.product(node, negate=True)
         if node.op == "broadcast" and bare:

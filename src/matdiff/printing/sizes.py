@@ -43,6 +43,15 @@ def dim_text(d: Dim) -> str | None:
     return None
 
 
+def negated_broadcast(node: Node) -> Node | None:
+    """The ``broadcast`` in a term ``-1*broadcast(s)``, which a sum prints as ``- s``
+    (``x - a``), else ``None``."""
+    if (node.op == "mul" and len(node.args) == 2 and node.args[0].op == "const"
+            and node.args[0].attrs[0] == -1 and node.args[1].op == "broadcast"):
+        return node.args[1]
+    return None
+
+
 def can_size(node: Node) -> bool:
     return all(dim_text(d) is not None for d in node.shape.dims)
 
@@ -125,7 +134,7 @@ class _Pass:
                 return SCALAR
             return self.fresh(node)
         bare_args = op in BARE_OPERANDS
-        shapes = [self.shape(a, bare_args) for a in node.args]
+        shapes = [self._operand(a, bare_args, op == "add") for a in node.args]
         if bare_args:
             printed = self._broadcasting(op, shapes, node.attrs)
         else:
@@ -134,6 +143,13 @@ class _Pass:
             self._blame(node, shapes)
             return node.shape
         return printed
+
+    def _operand(self, a: Node, bare: bool, term: bool) -> Shape:
+        inner = negated_broadcast(a) if term else None
+        if inner is not None and inner not in self.sized and can_size(inner):
+            self.shape(inner.args[0], False)  # x - a: a negated broadcast prints bare
+            return SCALAR
+        return self.shape(a, bare)
 
     def _broadcasting(self, op: str, shapes: list[Shape], attrs: tuple[object, ...]) -> Shape:
         """``+``, ``./``, ``.^`` as the parser reads them: scalars broadcast to the others."""

@@ -105,7 +105,8 @@ class _TextPrinter(PrinterBase):
                 # A grouped scalar product opening a longer product keeps its parentheses:
                 # (y'*A*x)*y, not y'*A*x*y (same value, but it reads as a chain).
                 alone = i == len(factors) - 1
-                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul" and alone)
+                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag in ("mul", "broadcast")
+                                       and alone)
             else:
                 ok = fp.prec > NEG
             last = fp if ok else Printed(f"({fp.text})", ATOM, fp.tag)
