@@ -84,7 +84,7 @@ def integer_text(n: int) -> str:
 def exact_text(v: Fraction) -> tuple[str, bool]:
     """``v`` as number literals the parser reads back exactly, and whether that is one
     literal (else it is a quotient ``p/q`` of two): ``2``, ``-0.25``, ``1e600``,
-    ``1.5e-20``, ``1/3``, ``1/3e400``."""
+    ``1.5e-20``, ``1/3``, ``1e-400/3``."""
     if v.denominator == 1:
         return integer_text(v.numerator), True
     plain = finite_decimal(v)
@@ -94,4 +94,13 @@ def exact_text(v: Fraction) -> tuple[str, bool]:
         sci = scientific(v)
         if sci is not None:
             return f"{sci[0]}e{sci[1]}", True
+        # 1/(3*10^600) is 1e-600/3: the powers of ten go into the literal, so that the
+        # divisor stays small (the simplifier folds 1/3 again; it keeps huge powers)
+        rest = v.denominator
+        for p in (2, 5):
+            while rest % p == 0:
+                rest //= p
+        sci = scientific(v * rest)
+        if rest != v.denominator and sci is not None:
+            return f"{sci[0]}e{sci[1]}/{integer_text(rest)}", False
     return f"{integer_text(v.numerator)}/{integer_text(v.denominator)}", False
