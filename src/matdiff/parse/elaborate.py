@@ -10,6 +10,12 @@ Pass 2 (:meth:`Elaborator.build`) builds the IR with :mod:`matdiff.ir.build` onc
 dimension is solved, so ``x'*A*x`` with ``A: matrix(n,n)`` gives ``x`` the shape
 ``vector(n)`` everywhere, not only after its first use.
 
+Sized constants (``eye(n)``, ``ones(m, n)``, ``zeros(n)``) take their sizes from their
+arguments: a positive integer, a dimension name, or ``rows(X)``/``cols(X)``/``len(x)``,
+which is the unknown of that variable (or, for a variable not in the text, the dimension
+so labelled: how a printed result names it).  A ``where`` list is substituted: each name
+stands for its definition's plan.
+
 Unknown dimensions are :class:`~matdiff.shapes.DimVar` labelled ``rows(X)``, ``cols(X)``
 (matrix ``X``), ``len(x)`` (vector ``x``), and ``size(eye@7)``, ``len(vector@7)``,
 ``rows(matrix@7)`` for the constants at column 7.  Variables' unknowns are created in
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -47,12 +53,19 @@ from ..shapes import (
     show_dim,
 )
 from ..spans import Span
+from .accumulate import Accumulator
 from .declarations import GREEK, Declaration, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
+from .syntax_tools import (
+    constant,
+    integer_literal,
+    size_argument,
+    suggest_norm,
+    suggest_power,
+    walk,
+)
 
-MAX_SIZE_DIGITS = 9  # as a declared dimension: 10**9 is already far beyond any array
 SIZED_CONSTANTS = frozenset({"eye", "ones", "zeros"})
-_SIZE_OF = {"rows": ("rows", "matrix"), "cols": ("cols", "matrix"), "len": ("rows", "vector")}
 
 # Unary functions that are one IR op of the same name (sum, tr, exp, ...).
 APPLY_FUNCTIONS = frozenset(name for name, spec in OPS.items() if spec.surface == name)
@@ -110,7 +123,7 @@ class Elaborator:
 
     def prepare(self, expr: Expr) -> None:
         """Give every variable its shape, creating unknowns in the order of the names."""
-        for node in _walk(expr):
+        for node in walk(expr):
             if isinstance(node, Name) and node.name not in FUNCTIONS:
                 self.plain_names.add(node.name)
         for name in sorted(self.plain_names | set(self.declarations)):
@@ -270,18 +283,18 @@ class Elaborator:
             if not exponent.shape.is_scalar:
                 raise ShapeError(
                     f"^ of a scalar needs a scalar exponent, got {self._show(exponent.shape)};"
-                    f" for an elementwise power write {self._suggest(e, '.^')}", e.span,
+                    f" for an elementwise power write {suggest_power(self.text, e, '.^')}", e.span,
                     self.text)
             return Plan("power", (base, exponent), (), SCALAR)
-        elementwise = f"for the elementwise power write {self._suggest(e, '.^')}"
+        elementwise = f"for the elementwise power write {suggest_power(self.text, e, '.^')}"
         if bs.kind != "matrix":
             extra = ""
-            if bs.kind == "vector" and _integer_literal(e.exponent) == 2:
-                extra = f", for the squared norm {self._suggest_norm(e)}"
+            if bs.kind == "vector" and integer_literal(e.exponent) == 2:
+                extra = f", for the squared norm {suggest_norm(self.text, e)}"
             raise ShapeError(
                 f"^ is the power of a scalar or of a square matrix, but the base is a "
                 f"{self._show(bs)}; {elementwise}{extra}", e.span, self.text)
-        k = _integer_literal(e.exponent)
+        k = integer_literal(e.exponent)
         if k is None:
             raise ParseError(
                 f"a matrix power needs an integer exponent such as X^2 or X^-1; "
@@ -301,7 +314,7 @@ class Elaborator:
     def _call(self, e: Call) -> Plan:
         name = e.name
         if name in SIZED_CONSTANTS:
-            return self._sized_constant(e)
+            return self._sizedconstant(e)
         if name not in FUNCTIONS:
             raise self._not_a_function(e)
         if len(e.args) != 1:
@@ -309,7 +322,7 @@ class Elaborator:
                              e.span, self.text)
         arg = e.args[0]
         if name in ("vector", "matrix"):
-            value = _constant(arg)
+            value = constant(arg)
             if value is None:
                 raise ParseError(
                     f"{name}(c) is a constant {name} with every entry c, so c must be a "
@@ -329,7 +342,7 @@ class Elaborator:
             return Plan("apply", (inner,), (op,), self._rule(op, [inner.shape], (), e.span))
         return Plan("apply", (inner,), (name,), self._rule(name, [inner.shape], (), e.span))
 
-    def _sized_constant(self, e: Call) -> Plan:
+    def _sizedconstant(self, e: Call) -> Plan:
         """``eye``/``eye(n)``, ``ones(n)``/``ones(m, n)``, ``zeros(n)``/``zeros(m, n)``
         (MATLAB's spelling; one size is a column, as vectors are columns here)."""
         name, count = e.name, len(e.args)
@@ -337,7 +350,7 @@ class Elaborator:
             if count == 0:
                 return self._eye(e.name_span)
             if count == 1:
-                n = self._size(e.args[0])
+                n = size_argument(e.args[0], self.shapes, self.text)
                 return Plan("eye", (), (), Shape(n, n))
             raise ParseError(f"eye takes at most one argument, its size (eye or eye(n)), got "
                              f"{count}", e.span, self.text)
@@ -345,40 +358,9 @@ class Elaborator:
             raise ParseError(
                 f"{name} takes one size (a column: {name}(n)) or two ({name}(m, n)), got "
                 f"{count}", e.span, self.text)
-        dims = [self._size(a) for a in e.args]
+        dims = [size_argument(a, self.shapes, self.text) for a in e.args]
         shape = Shape(dims[0], dims[1] if count == 2 else None)
         return Plan("fill", (), (Fraction(1 if name == "ones" else 0),), shape)
-
-    def _size(self, e: Expr) -> Dim:
-        """A size argument: a positive integer, a dimension name (``n``), or ``rows(X)``,
-        ``cols(X)``, ``len(x)`` (the sizes of a variable, which is how a dimension that
-        nothing names prints)."""
-        if isinstance(e, Num):
-            v = e.value
-            if v.denominator != 1 or not 1 <= v < 10**MAX_SIZE_DIGITS:
-                raise ParseError(f"a size must be a positive integer below "
-                                 f"10^{MAX_SIZE_DIGITS}, got {self._source(e.span)}", e.span,
-                                 self.text)
-            return int(v)
-        if isinstance(e, Name):  # any name: a dimension may be called exp or ones
-            return e.name
-        if (isinstance(e, Call) and e.name in _SIZE_OF and len(e.args) == 1
-                and isinstance(e.args[0], Name)):
-            slot, kind = _SIZE_OF[e.name]
-            var = e.args[0].name
-            shape = self.shapes.get(var)
-            actual = shape.kind if shape is not None else default_kind(var)
-            if actual != kind:
-                raise ShapeError(f"{e.name}({var}) needs a {kind} {var}, but {var} is a "
-                                 f"{actual or 'name without a default type'}", e.span,
-                                 self.text)
-            if shape is None:  # not in the text: the dimension is the one so labelled
-                return f"{e.name}({var})"
-            dim = shape.rows if slot == "rows" else shape.cols
-            assert dim is not None
-            return dim
-        raise ParseError("a size is a positive integer, a dimension name such as n, or "
-                         "rows(X), cols(X), len(x)", e.span, self.text)
 
     def _not_a_function(self, e: Call) -> ParseError:
         name = e.name
@@ -450,19 +432,6 @@ class Elaborator:
     def _source(self, span: Span) -> str:
         return self.text[span.start:span.end].strip()
 
-    def _suggest(self, e: Power, op: str) -> str:
-        base, exponent = self._source(e.base.span), self._source(e.exponent.span)
-        if len(base) + len(exponent) > 40:
-            return f"A{op}k"
-        return f"{_group(base)}{op}{_group(exponent)}"
-
-    def _suggest_norm(self, e: Power) -> str:
-        base = self._source(e.base.span)
-        if len(base) > 40:
-            return "x'*x"
-        base = _group(base)
-        return f"{base}'*{base}"
-
     # --- pass 2: the IR ------------------------------------------------------------
 
     def build(self, p: Plan) -> Node:
@@ -503,7 +472,7 @@ class Elaborator:
         """Fold a flat chain left to right with the same result as pairwise
         ``b.add``/``b.mul``/``b.hadamard`` calls, in linear time (pairwise calls would
         re-flatten the growing n-ary node at every step)."""
-        acc = _Accumulator(self.build(p.args[0]), p.args[0].shape.is_scalar)
+        acc = Accumulator(self.build(p.args[0]), p.args[0].shape.is_scalar)
         for recipe, operand in zip(p.attrs, p.args[1:], strict=True):
             assert isinstance(recipe, Recipe)
             right = self.build(operand)
@@ -523,108 +492,3 @@ class Elaborator:
                 acc.reset(b.ediv(acc.node(), right))
             acc.scalar = recipe.shape.is_scalar
         return acc.node()
-
-
-_JOIN: dict[str, Callable[..., Node]] = {"add": b.add, "mul": b.mul, "hadamard": b.hadamard}
-
-
-class _Accumulator:
-    """The value of a chain so far, kept as the operand list of a pending n-ary node.
-
-    ``b.add``/``b.hadamard`` splice a child of the same op; ``b.mul`` splices a product
-    unless it is a scalar product of non-scalar factors (``x'*y``), which stays grouped
-    — so a pending product that has become such a scalar is closed into one node before
-    the next factor (``x'*y*z`` is ``(x'*y)*z``, not the chain ``x' y z``).
-    """
-
-    def __init__(self, node: Node, scalar: bool):
-        self.kind: str | None = None
-        self.items: list[Node] = [node]
-        self.scalar = scalar  # whether the value so far is a scalar
-        self.has_array = False  # whether a pending product has a non-scalar factor
-
-    def node(self) -> Node:
-        if self.kind is None:
-            return self.items[0]
-        node = _JOIN[self.kind](*self.items)
-        self.reset(node)
-        return node
-
-    def node_shape(self) -> Shape:
-        return self.items[0].shape if self.kind != "mul" else self.node().shape
-
-    def reset(self, node: Node) -> None:
-        self.kind, self.items, self.has_array = None, [node], False
-
-    def extend(self, kind: str, x: Node) -> None:
-        if self.kind == "mul" and kind == "mul" and self.scalar and self.has_array:
-            self.reset(self.node())  # close the grouped scalar product
-        if self.kind != kind:
-            node = self.node()
-            self.kind, self.items = kind, _operands(kind, node)
-            self.has_array = kind == "mul" and any(not i.shape.is_scalar for i in self.items)
-        new = _operands(kind, x)
-        self.items.extend(new)
-        if kind == "mul":
-            self.has_array = self.has_array or any(not i.shape.is_scalar for i in new)
-
-
-def _operands(kind: str, node: Node) -> list[Node]:
-    """What ``b.<kind>`` splices from ``node`` when it is an operand."""
-    if node.op != kind:
-        return [node]
-    if kind == "mul" and node.shape.is_scalar and any(not a.shape.is_scalar
-                                                      for a in node.args):
-        return [node]
-    return list(node.args)
-
-
-def _walk(expr: Expr) -> Iterator[Expr]:
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        yield e
-        if isinstance(e, Call):
-            stack.extend(e.args)
-        elif isinstance(e, Neg | Transpose):
-            stack.append(e.operand)
-        elif isinstance(e, Power):
-            stack.extend((e.base, e.exponent))
-        elif isinstance(e, Chain):
-            stack.append(e.first)
-            stack.extend(s.operand for s in e.rest)
-        elif isinstance(e, Where):
-            stack.append(e.main)
-            stack.extend(b.value for b in e.bindings)
-
-
-def _constant(e: Expr) -> Fraction | None:
-    """The value of a number literal with optional unary minus signs, else None."""
-    sign = 1
-    while isinstance(e, Neg):
-        sign, e = -sign, e.operand
-    return sign * e.value if isinstance(e, Num) else None
-
-
-def _integer_literal(e: Expr) -> int | None:
-    value = _constant(e)
-    if value is None or value.denominator != 1:
-        return None
-    return int(value)
-
-
-def _group(text: str) -> str:
-    """Parenthesise a source fragment unless it is one operand already: a name or a
-    number, a call or a parenthesised group, possibly transposed."""
-    core = text.rstrip("'")
-    if re.fullmatch(r"[A-Za-z0-9_.]+", core):
-        return text
-    head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", core)
-    opening = head.end() if head else 0
-    if core.endswith(")") and core[opening:opening + 1] == "(":
-        depth = 0
-        for i, c in enumerate(core[opening:], start=opening):
-            depth += {"(": 1, ")": -1}.get(c, 0)
-            if depth == 0:
-                return text if i == len(core) - 1 else f"({text})"
-    return f"({text})"

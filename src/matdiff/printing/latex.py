@@ -23,7 +23,7 @@ from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter, print_sum
-from .sizes import dim_text
+from .sizes import size_parts
 
 _STANDARD_FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
                        "sinh", "cosh", "tanh")
@@ -140,15 +140,11 @@ class _LatexPrinter(TypesetPrinter):
 
 Row = Callable[[_LatexPrinter, Node, bool], "str | Printed"]
 
-_SIZE_OF = re.compile(r"(rows|cols|len)\((.*)\)")
-
-
 def _dim(d: Dim) -> str:
-    text = dim_text(d) or "n"
-    m = _SIZE_OF.fullmatch(text)
-    if m:
-        return rf"\operatorname{{{m[1]}}}({latex_name(m[2])})"
-    return text if text[0].isdigit() else latex_name(text)
+    parts = size_parts(d)
+    if isinstance(parts, tuple):
+        return rf"\operatorname{{{parts[0]}}}({latex_name(parts[1])})"
+    return parts if parts[0].isdigit() else latex_name(parts)
 
 
 def _ones(pr: _LatexPrinter, node: Node, zero: bool = False) -> str:

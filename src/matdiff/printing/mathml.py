@@ -33,7 +33,7 @@ from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter
 from .index import IndexHeader, _factor, _Printed, _split_coefficient, _Style, index_names
 from .latex import _GREEK
-from .sizes import dim_text
+from .sizes import size_parts
 
 PRECEDENCE: dict[str, int] = {
     "var": ATOM, "differential": ATOM, "const": ATOM, "fill": ATOM, "eye": ATOM,
@@ -198,15 +198,11 @@ _BOLD_ZERO = '<mn mathvariant="bold">0</mn>'
 _TOP = mi("⊤", normal=True)
 
 
-_SIZE_OF = re.compile(r"(rows|cols|len)\((.*)\)")
-
-
 def _dim(d: Dim) -> str:
-    text = dim_text(d) or "n"
-    m = _SIZE_OF.fullmatch(text)
-    if m:
-        return mrow(mi(m[1], normal=True), mo("("), mathml_name(m[2]), mo(")"))
-    return mn(text) if text[0].isdigit() else mathml_name(text)
+    parts = size_parts(d)
+    if isinstance(parts, tuple):
+        return mrow(mi(parts[0], normal=True), mo("("), mathml_name(parts[1]), mo(")"))
+    return mn(parts) if parts[0].isdigit() else mathml_name(parts)
 
 
 def _size(pr: _MathMLPrinter, node: Node, base: str) -> str:

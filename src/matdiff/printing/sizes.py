@@ -30,6 +30,7 @@ as the scalar itself (``1 + exp(x)``, ``1 ./ x``, ``x.^2``)."""
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PRINTABLE = re.compile(rf"{_NAME}|(?:rows|cols|len)\({_NAME}\)")
+_SIZE_CALL = re.compile(rf"(rows|cols|len)\(({_NAME})\)")
 _BUDGET = 50_000  # occurrences visited per pass; beyond, every constant prints its size
 
 
@@ -41,6 +42,14 @@ def dim_text(d: Dim) -> str | None:
     if isinstance(d, str) and _PRINTABLE.fullmatch(d):
         return d
     return None
+
+
+def size_parts(d: Dim) -> tuple[str, str] | str:
+    """A printable size as ``("rows", "X")`` for ``rows(X)``, else its text (``n``, ``3``;
+    ``n`` for one nothing names)."""
+    text = dim_text(d) or "n"
+    m = _SIZE_CALL.fullmatch(text)
+    return (m[1], m[2]) if m else text
 
 
 def negated_broadcast(node: Node) -> Node | None:
