@@ -178,7 +178,7 @@ def test_row_gradient_in_numerator_layout() -> None:
 def test_gradient_of_a_constant_is_zero() -> None:
     d = matdiff.derivative("a'*b", "x", declare=["x: vector(n)", "a: vector(n)",
                                                  "b: vector(n)"])
-    assert d.text in {"vector(0)", "0"}
+    assert d.text == "zeros(n)"  # its size: nothing else in the text says it
     assert d.check().ok
 
 

@@ -82,7 +82,7 @@ GOLDEN: list[tuple[str, str]] = [
     ("1/a^2", "<mfrac><mn>1</mn><msup><mi>a</mi><mn>2</mn></msup></mfrac>"),
     ("A*dX*B", '<mrow><mi>A</mi><mo>\u2062</mo><mrow><mi mathvariant="normal">d</mi><mi>X</mi>'
                "</mrow><mo>\u2062</mo><mi>B</mi></mrow>"),
-    ("vector(1)'", f'<msup><mn mathvariant="bold">1</mn>{T}</msup>'),
+    ("ones(n)'", f'<msup><msub><mn mathvariant="bold">1</mn><mi>n</mi></msub>{T}</msup>'),
     ("exp(a)*2", f"<mrow><mrow><mi>exp</mi><mo>\u2061</mo><mrow>{LP}<mi>a</mi>{RP}"
                  "</mrow></mrow><mo>·</mo><mn>2</mn></mrow>"),
 ]

@@ -329,9 +329,9 @@ def test_kronecker_snapshots() -> None:
     ))
     g = b.mul(S, Y)
     assert kronecker_text(two, g, Y) == (
-        "d vec(S*Y) / d vec(Y)' = eye ⊗ (S + S') - S ⊗ (S*S)")
+        "d vec(S*Y) / d vec(Y)' = eye(n) ⊗ (S + S') - S ⊗ (S*S)")
     assert kronecker_latex(two, g, Y).endswith(
-        r"= I \otimes \left(S + S^{\top}\right) - S \otimes \left(S S\right)")
+        r"= I_{n} \otimes \left(S + S^{\top}\right) - S \otimes \left(S S\right)")
     assert kronecker_text(KroneckerForm(()), g, Y).endswith("= 0")
 
 

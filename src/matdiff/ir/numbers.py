@@ -31,3 +31,76 @@ def finite_decimal(v: Fraction, max_places: int = MAX_DECIMAL_PLACES) -> str | N
     if not places:
         return sign + digits
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+PLAIN_DIGITS = 15
+"""Integers up to this many digits print in full (``1000000``); longer ones with trailing
+zeros in scientific form (``1e600``, ``1.5e20``), which the parser reads exactly."""
+
+
+def digits(n: int) -> str:
+    """``str(abs(n))`` for any size (``str`` refuses ints over 4300 digits): split by a
+    power of ten, recursively."""
+    n = abs(n)
+    if n.bit_length() < 10_000:
+        return str(n)
+    half = (n.bit_length() * 3 // 10) // 2  # about half the decimal digits
+    high, low = divmod(n, 10**half)
+    return digits(high) + digits(low).rjust(half, "0")
+
+
+def scientific(v: Fraction) -> tuple[str, int] | None:
+    """``v = ±mantissa * 10**exponent`` with ``mantissa`` the digits ``d.ddd`` (no
+    trailing zeros), when ``v`` is a terminating decimal; else ``None``."""
+    d, twos, fives = v.denominator, 0, 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    if d != 1:
+        return None
+    places = max(twos, fives)
+    m = abs(v.numerator) * (10**places // v.denominator)  # v = ±m / 10**places, exactly
+    text = digits(m)
+    stripped = text.rstrip("0") or "0"
+    exponent = len(text) - 1 - places
+    mantissa = stripped[0] + ("." + stripped[1:] if len(stripped) > 1 else "")
+    return ("-" if v < 0 else "") + mantissa, exponent
+
+
+def integer_text(n: int) -> str:
+    """An integer as the input language writes it exactly: ``12``, ``-3``, ``1e600``."""
+    text = digits(n)
+    sign = "-" if n < 0 else ""
+    if len(text) <= PLAIN_DIGITS or not text.endswith("0"):
+        return sign + text
+    sci = scientific(Fraction(n))
+    assert sci is not None
+    return f"{sci[0]}e{sci[1]}"
+
+
+def exact_text(v: Fraction) -> tuple[str, bool]:
+    """``v`` as number literals the parser reads back exactly, and whether that is one
+    literal (else it is a quotient ``p/q`` of two): ``2``, ``-0.25``, ``1e600``,
+    ``1.5e-20``, ``1/3``, ``1e-400/3``."""
+    if v.denominator == 1:
+        return integer_text(v.numerator), True
+    plain = finite_decimal(v)
+    if plain is not None:
+        return plain, True
+    if len(digits(v.numerator)) + len(digits(v.denominator)) > 2 * PLAIN_DIGITS:
+        sci = scientific(v)
+        if sci is not None:
+            return f"{sci[0]}e{sci[1]}", True
+        # 1/(3*10^600) is 1e-600/3: the powers of ten go into the literal, so that the
+        # divisor stays small (the simplifier folds 1/3 again; it keeps huge powers)
+        rest = v.denominator
+        for p in (2, 5):
+            while rest % p == 0:
+                rest //= p
+        sci = scientific(v * rest)
+        if rest != v.denominator and sci is not None:
+            return f"{sci[0]}e{sci[1]}/{integer_text(rest)}", False
+    return f"{integer_text(v.numerator)}/{integer_text(v.denominator)}", False

@@ -222,9 +222,15 @@ _ROWS += [
 OPS: dict[str, OpSpec] = {row.name: row for row in _ROWS}
 assert len(OPS) == len(_ROWS), "duplicate op name"
 
+MAX_MATRIX_POWER = 64
+"""Largest ``|k|`` the input language accepts in ``X^k``; the text printer writes a larger
+power (products of powers fold beyond it: ``X^40*X^40``) as a product of allowed ones."""
+
 SURFACE_FUNCTIONS: tuple[str, ...] = tuple(sorted(
-    {r.surface for r in _ROWS if r.surface is not None} | {"vector", "matrix", "eye"}))
-"""Every function name the input language accepts (``diag`` covers diagm and diagv)."""
+    {r.surface for r in _ROWS if r.surface is not None}
+    | {"vector", "matrix", "eye", "ones", "zeros"}))
+"""Every function name the input language accepts (``diag`` covers diagm and diagv; the
+constants ``eye``, ``ones(n)``, ``zeros(m, n)``, ``vector(c)``, ``matrix(c)``)."""
 
 
 def apply_shape_rule(op: str, shapes: Sequence[Shape], attrs: tuple[object, ...],

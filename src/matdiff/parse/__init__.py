@@ -48,8 +48,8 @@ def parse(text: str, declare: Declare = None, shape: Shape | None = None) -> Par
     strings (or one such string), or a mapping ``{"NAME": "TYPE PROPS"}``.
 
     ``shape``, if given, is the shape the whole expression must have: it fixes sizes the
-    text cannot carry (a printed zero gradient ``vector(0)``, or ``2*eye``, reads back
-    with the dimensions of the context it was printed in)."""
+    text leaves open (``vector(0)`` or ``2*eye`` written alone).  Printed results need
+    none: they carry their sizes (``zeros(n)``, ``2*eye(n)``) and ``where`` lists."""
     if not isinstance(text, str):
         raise TypeError(f"parse() needs the expression as a str, got {type(text).__name__}")
     syntax = read_expression(text)

@@ -10,6 +10,12 @@ Pass 2 (:meth:`Elaborator.build`) builds the IR with :mod:`matdiff.ir.build` onc
 dimension is solved, so ``x'*A*x`` with ``A: matrix(n,n)`` gives ``x`` the shape
 ``vector(n)`` everywhere, not only after its first use.
 
+Sized constants (``eye(n)``, ``ones(m, n)``, ``zeros(n)``) take their sizes from their
+arguments: a positive integer, a dimension name, or ``rows(X)``/``cols(X)``/``len(x)``,
+which is the unknown of that variable (or, for a variable not in the text, the dimension
+so labelled: how a printed result names it).  A ``where`` list is substituted: each name
+stands for its definition's plan.
+
 Unknown dimensions are :class:`~matdiff.shapes.DimVar` labelled ``rows(X)``, ``cols(X)``
 (matrix ``X``), ``len(x)`` (vector ``x``), and ``size(eye@7)``, ``len(vector@7)``,
 ``rows(matrix@7)`` for the constants at column 7.  Variables' unknowns are created in
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -30,7 +36,13 @@ from ..errors import LimitError, ParseError, ShapeError, UndefinedError
 from ..ir import build as b
 from ..ir import domain
 from ..ir.nodes import Node
-from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS, SURFACE_FUNCTIONS, apply_shape_rule
+from ..ir.ops import (
+    ELEMENTWISE_FUNCTIONS,
+    MAX_MATRIX_POWER,
+    OPS,
+    SURFACE_FUNCTIONS,
+    apply_shape_rule,
+)
 from ..shapes import (
     SCALAR,
     Dim,
@@ -42,10 +54,19 @@ from ..shapes import (
     show_dim,
 )
 from ..spans import Span
+from .accumulate import Accumulator
 from .declarations import GREEK, Declaration, default_kind
-from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose
+from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
+from .syntax_tools import (
+    constant,
+    integer_literal,
+    size_argument,
+    suggest_norm,
+    suggest_power,
+    walk,
+)
 
-MAX_MATRIX_POWER = 16
+SIZED_CONSTANTS = frozenset({"eye", "ones", "zeros"})
 
 # Unary functions that are one IR op of the same name (sum, tr, exp, ...).
 APPLY_FUNCTIONS = frozenset(name for name, spec in OPS.items() if spec.surface == name)
@@ -98,12 +119,14 @@ class Elaborator:
         self.plain_names: set[str] = set()
         self.sources = domain.SourceMap()  # IR node -> span, for undefined constants
         self._plan_spans: dict[int, tuple[Plan, Span]] = {}  # keeps the plans alive
+        self.bound: dict[str, Plan] = {}  # names of a where list, by their definitions
+        self.pending: set[str] = set()  # names of a where list not yet defined
 
     # --- variables ---------------------------------------------------------------
 
     def prepare(self, expr: Expr) -> None:
         """Give every variable its shape, creating unknowns in the order of the names."""
-        for node in _walk(expr):
+        for node in walk(expr):
             if isinstance(node, Name) and node.name not in FUNCTIONS:
                 self.plain_names.add(node.name)
         for name in sorted(self.plain_names | set(self.declarations)):
@@ -166,9 +189,32 @@ class Elaborator:
             return Plan("transpose", (inner,), (), inner.shape.T)
         if isinstance(e, Power):
             return self._power(e)
+        if isinstance(e, Where):
+            return self._where(e)
         return self._chain(e)
 
+    def _where(self, e: Where) -> Plan:
+        """``main where P = ..., Q = ...``: each name stands for its definition's plan
+        (so the IR is the expression with the definitions substituted)."""
+        self.pending = {b.name for b in e.bindings}
+        for binding in e.bindings:
+            name = binding.name
+            if name in FUNCTIONS:
+                raise ParseError(f"{name} is a function and cannot be defined in a where "
+                                 "list", binding.name_span, self.text)
+            if name in self.bound:
+                raise ParseError(f"{name} is defined twice in the where list",
+                                 binding.name_span, self.text)
+            self.bound[name] = self.infer(binding.value)
+            self.pending.discard(name)
+        return self.infer(e.main)
+
     def _name(self, e: Name) -> Plan:
+        if e.name in self.bound:
+            return self.bound[e.name]
+        if e.name in self.pending:
+            raise ParseError(f"{e.name} is defined later in the where list: a definition may "
+                             "use only the names before it", e.span, self.text)
         if e.name == "eye":
             return self._eye(e.span)
         if e.name in FUNCTIONS:
@@ -245,18 +291,18 @@ class Elaborator:
             if not exponent.shape.is_scalar:
                 raise ShapeError(
                     f"^ of a scalar needs a scalar exponent, got {self._show(exponent.shape)};"
-                    f" for an elementwise power write {self._suggest(e, '.^')}", e.span,
+                    f" for an elementwise power write {suggest_power(self.text, e, '.^')}", e.span,
                     self.text)
             return Plan("power", (base, exponent), (), SCALAR)
-        elementwise = f"for the elementwise power write {self._suggest(e, '.^')}"
+        elementwise = f"for the elementwise power write {suggest_power(self.text, e, '.^')}"
         if bs.kind != "matrix":
             extra = ""
-            if bs.kind == "vector" and _integer_literal(e.exponent) == 2:
-                extra = f", for the squared norm {self._suggest_norm(e)}"
+            if bs.kind == "vector" and integer_literal(e.exponent) == 2:
+                extra = f", for the squared norm {suggest_norm(self.text, e)}"
             raise ShapeError(
                 f"^ is the power of a scalar or of a square matrix, but the base is a "
                 f"{self._show(bs)}; {elementwise}{extra}", e.span, self.text)
-        k = _integer_literal(e.exponent)
+        k = integer_literal(e.exponent)
         if k is None:
             raise ParseError(
                 f"a matrix power needs an integer exponent such as X^2 or X^-1; "
@@ -275,12 +321,8 @@ class Elaborator:
 
     def _call(self, e: Call) -> Plan:
         name = e.name
-        if name == "eye":
-            if e.args:
-                raise ParseError(
-                    f"eye takes no arguments (it is the identity of whatever size the "
-                    f"expression needs: write eye), got {len(e.args)}", e.span, self.text)
-            return self._eye(e.name_span)
+        if name in SIZED_CONSTANTS:
+            return self._sizedconstant(e)
         if name not in FUNCTIONS:
             raise self._not_a_function(e)
         if len(e.args) != 1:
@@ -288,7 +330,7 @@ class Elaborator:
                              e.span, self.text)
         arg = e.args[0]
         if name in ("vector", "matrix"):
-            value = _constant(arg)
+            value = constant(arg)
             if value is None:
                 raise ParseError(
                     f"{name}(c) is a constant {name} with every entry c, so c must be a "
@@ -307,6 +349,26 @@ class Elaborator:
             op = "diagm" if kind == "vector" else "diagv"
             return Plan("apply", (inner,), (op,), self._rule(op, [inner.shape], (), e.span))
         return Plan("apply", (inner,), (name,), self._rule(name, [inner.shape], (), e.span))
+
+    def _sizedconstant(self, e: Call) -> Plan:
+        """``eye``/``eye(n)``, ``ones(n)``/``ones(m, n)``, ``zeros(n)``/``zeros(m, n)``
+        (MATLAB's spelling; one size is a column, as vectors are columns here)."""
+        name, count = e.name, len(e.args)
+        if name == "eye":
+            if count == 0:
+                return self._eye(e.name_span)
+            if count == 1:
+                n = size_argument(e.args[0], self.shapes, self.text)
+                return Plan("eye", (), (), Shape(n, n))
+            raise ParseError(f"eye takes at most one argument, its size (eye or eye(n)), got "
+                             f"{count}", e.span, self.text)
+        if count not in (1, 2):
+            raise ParseError(
+                f"{name} takes one size (a column: {name}(n)) or two ({name}(m, n)), got "
+                f"{count}", e.span, self.text)
+        dims = [size_argument(a, self.shapes, self.text) for a in e.args]
+        shape = Shape(dims[0], dims[1] if count == 2 else None)
+        return Plan("fill", (), (Fraction(1 if name == "ones" else 0),), shape)
 
     def _not_a_function(self, e: Call) -> ParseError:
         name = e.name
@@ -378,19 +440,6 @@ class Elaborator:
     def _source(self, span: Span) -> str:
         return self.text[span.start:span.end].strip()
 
-    def _suggest(self, e: Power, op: str) -> str:
-        base, exponent = self._source(e.base.span), self._source(e.exponent.span)
-        if len(base) + len(exponent) > 40:
-            return f"A{op}k"
-        return f"{_group(base)}{op}{_group(exponent)}"
-
-    def _suggest_norm(self, e: Power) -> str:
-        base = self._source(e.base.span)
-        if len(base) > 40:
-            return "x'*x"
-        base = _group(base)
-        return f"{base}'*{base}"
-
     # --- pass 2: the IR ------------------------------------------------------------
 
     def build(self, p: Plan) -> Node:
@@ -452,7 +501,7 @@ class Elaborator:
         """Fold a flat chain left to right with the same result as pairwise
         ``b.add``/``b.mul``/``b.hadamard`` calls, in linear time (pairwise calls would
         re-flatten the growing n-ary node at every step)."""
-        acc = _Accumulator(self.build(p.args[0]), p.args[0].shape.is_scalar)
+        acc = Accumulator(self.build(p.args[0]), p.args[0].shape.is_scalar)
         for recipe, operand in zip(p.attrs, p.args[1:], strict=True):
             assert isinstance(recipe, Recipe)
             right = self.build(operand)
@@ -480,104 +529,3 @@ class Elaborator:
         self.sources.divisions.setdefault(node, divisor)
         return node
 
-
-_JOIN: dict[str, Callable[..., Node]] = {"add": b.add, "mul": b.mul, "hadamard": b.hadamard}
-
-
-class _Accumulator:
-    """The value of a chain so far, kept as the operand list of a pending n-ary node.
-
-    ``b.add``/``b.hadamard`` splice a child of the same op; ``b.mul`` splices a product
-    unless it is a scalar product of non-scalar factors (``x'*y``), which stays grouped
-    — so a pending product that has become such a scalar is closed into one node before
-    the next factor (``x'*y*z`` is ``(x'*y)*z``, not the chain ``x' y z``).
-    """
-
-    def __init__(self, node: Node, scalar: bool):
-        self.kind: str | None = None
-        self.items: list[Node] = [node]
-        self.scalar = scalar  # whether the value so far is a scalar
-        self.has_array = False  # whether a pending product has a non-scalar factor
-
-    def node(self) -> Node:
-        if self.kind is None:
-            return self.items[0]
-        node = _JOIN[self.kind](*self.items)
-        self.reset(node)
-        return node
-
-    def node_shape(self) -> Shape:
-        return self.items[0].shape if self.kind != "mul" else self.node().shape
-
-    def reset(self, node: Node) -> None:
-        self.kind, self.items, self.has_array = None, [node], False
-
-    def extend(self, kind: str, x: Node) -> None:
-        if self.kind == "mul" and kind == "mul" and self.scalar and self.has_array:
-            self.reset(self.node())  # close the grouped scalar product
-        if self.kind != kind:
-            node = self.node()
-            self.kind, self.items = kind, _operands(kind, node)
-            self.has_array = kind == "mul" and any(not i.shape.is_scalar for i in self.items)
-        new = _operands(kind, x)
-        self.items.extend(new)
-        if kind == "mul":
-            self.has_array = self.has_array or any(not i.shape.is_scalar for i in new)
-
-
-def _operands(kind: str, node: Node) -> list[Node]:
-    """What ``b.<kind>`` splices from ``node`` when it is an operand."""
-    if node.op != kind:
-        return [node]
-    if kind == "mul" and node.shape.is_scalar and any(not a.shape.is_scalar
-                                                      for a in node.args):
-        return [node]
-    return list(node.args)
-
-
-def _walk(expr: Expr) -> Iterator[Expr]:
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        yield e
-        if isinstance(e, Call):
-            stack.extend(e.args)
-        elif isinstance(e, Neg | Transpose):
-            stack.append(e.operand)
-        elif isinstance(e, Power):
-            stack.extend((e.base, e.exponent))
-        elif isinstance(e, Chain):
-            stack.append(e.first)
-            stack.extend(s.operand for s in e.rest)
-
-
-def _constant(e: Expr) -> Fraction | None:
-    """The value of a number literal with optional unary minus signs, else None."""
-    sign = 1
-    while isinstance(e, Neg):
-        sign, e = -sign, e.operand
-    return sign * e.value if isinstance(e, Num) else None
-
-
-def _integer_literal(e: Expr) -> int | None:
-    value = _constant(e)
-    if value is None or value.denominator != 1:
-        return None
-    return int(value)
-
-
-def _group(text: str) -> str:
-    """Parenthesise a source fragment unless it is one operand already: a name or a
-    number, a call or a parenthesised group, possibly transposed."""
-    core = text.rstrip("'")
-    if re.fullmatch(r"[A-Za-z0-9_.]+", core):
-        return text
-    head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", core)
-    opening = head.end() if head else 0
-    if core.endswith(")") and core[opening:opening + 1] == "(":
-        depth = 0
-        for i, c in enumerate(core[opening:], start=opening):
-            depth += {"(": 1, ")": -1}.get(c, 0)
-            if depth == 0:
-                return text if i == len(core) - 1 else f"({text})"
-    return f"({text})"

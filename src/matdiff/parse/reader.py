@@ -239,6 +239,9 @@ def _token_hint(tok: Token, accepts: set[str], text: str, pos: int) -> str:
         return " (a product needs an explicit '*', as in 2*x)"
     if tok.type == "RPAR" and before.endswith("("):
         return " (empty parentheses)"
+    if tok.type == "EQ":
+        return (" (write only the expression, not an equation; a where list reads "
+                "'A*P*B  where P = X*X')")
     if tok.type == "COMMA" and not operand_position:
         return " (a ',' separates the arguments of a function call)"
     return ""

@@ -23,8 +23,11 @@ from lark.tree import Meta
 from ..errors import LimitError
 from ..spans import Span
 
-MAX_DIGITS = 100
-MAX_EXPONENT = 300
+MAX_DIGITS = 1000
+MAX_EXPONENT = 4000
+"""Literal limits: far beyond a float's range, because exact constants fold beyond it
+(``x*1e300*1e300`` is ``1e600*x``) and a printed result must read back; bounded, so that
+reading a literal stays cheap (``1e999999`` is refused without computing it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,26 @@ class Chain:
     rest: tuple[Step, ...]
 
 
-Expr = Num | Name | Call | Neg | Transpose | Power | Chain
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """``name = value`` in a ``where`` list."""
+
+    name: str
+    name_span: Span
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """``main where P = ..., Q = ...``: the names stand for their definitions (a
+    definition may use the names before it), as the printers write a result."""
+
+    span: Span
+    main: Expr
+    bindings: tuple[Binding, ...]
+
+
+Expr = Num | Name | Call | Neg | Transpose | Power | Chain | Where
 
 
 def token_span(tok: Token) -> Span:
@@ -193,3 +215,14 @@ class ToSyntax(Transformer[Token, Expr]):
 
     sum = _chain
     product = _chain
+
+    def binding(self, meta: Meta, children: list[Token | Expr]) -> Binding:
+        name, _, value = children
+        assert isinstance(name, Token) and not isinstance(value, Token)
+        return Binding(str(name), token_span(name), value)
+
+    def where(self, meta: Meta, children: list[Token | Expr | Binding]) -> Expr:
+        main = children[0]
+        assert isinstance(main, Num | Name | Call | Neg | Transpose | Power | Chain)
+        bindings = tuple(c for c in children if isinstance(c, Binding))
+        return Where(_meta_span(meta), main, bindings)

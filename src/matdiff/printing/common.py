@@ -16,6 +16,7 @@ from typing import ClassVar, NamedTuple
 from ..errors import LimitError
 from ..ir.nodes import Node
 from ..ir.products import split_factors
+from .sizes import negated_broadcast, sized_constants
 
 
 class Printed(NamedTuple):
@@ -42,10 +43,12 @@ class PrinterBase:
 
     def __init__(self) -> None:
         self.memo: dict[tuple[Node, bool], Printed] = {}
+        self.sized: frozenset[Node] = frozenset()  # constants printed with their size
 
     def p(self, node: Node, bare: bool = False) -> Printed:
-        """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar."""
-        key = (node, bare and node.op in ("fill", "broadcast"))
+        """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar
+        (unless it is one that must print its size, :mod:`.sizes`)."""
+        key = (node, bare and node.op in ("fill", "broadcast") and node not in self.sized)
         done = self.memo.get(key)
         if done is not None:
             return done
@@ -57,13 +60,22 @@ class PrinterBase:
 
     def negated(self, node: Node, bare: bool) -> Printed | None:
         """``-node`` when ``node`` prints with a leading minus sign, else ``None``."""
+        if node in self.sized:
+            return self.negated_sized(node)
         if node.op == "const" or (node.op == "fill" and bare):
             v: Fraction = node.attrs[0]
             return type(self).number(-v) if v < 0 else None
+        inner = negated_broadcast(node)
+        if inner is not None and inner not in self.sized and bare:
+            return self.p(inner.args[0])  # x - a, not x - a*vector(1)
         if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
             return self.product(node, negate=True)
         if node.op == "broadcast" and bare:
             return self.negated(node.args[0], bare=False)
+        return None
+
+    def negated_sized(self, node: Node) -> Printed | None:
+        """``-node`` for a constant printed with its size (``- ones(n)`` in a sum)."""
         return None
 
     def product(self, node: Node, negate: bool = False) -> Printed:
@@ -71,6 +83,7 @@ class PrinterBase:
 
     def render(self, node: Node) -> str:
         """``node`` printed whole; a :class:`LimitError` when too deep to print."""
+        self.sized = sized_constants(node)
         try:
             for n in node.walk():  # children first, so the recursion below stays shallow
                 self.p(n)
@@ -113,8 +126,8 @@ class TypesetPrinter(PrinterBase):
     minus: ClassVar[str]
 
     @staticmethod
-    def lead(text: str) -> str:
-        """A leading number token."""
+    def lead(n: int) -> str:
+        """A leading (integer) number token."""
         raise NotImplementedError
 
     @staticmethod
@@ -134,7 +147,7 @@ class TypesetPrinter(PrinterBase):
     def fraction(numerator: str, denominator: str) -> str:
         raise NotImplementedError
 
-    def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[str] = ()
+    def factors(self, nodes: Sequence[Node], after_sign: bool, lead: Sequence[int] = ()
                 ) -> list[Printed]:
         """Juxtaposed factors with the text printer's parenthesis rules."""
         out = [Printed(self.lead(t), ATOM, "const") for t in lead]
@@ -147,10 +160,10 @@ class TypesetPrinter(PrinterBase):
             out.append(fp if ok else Printed(self.paren(fp.text), ATOM, fp.tag))
         return out
 
-    def braced(self, nodes: Sequence[Node], lead: Sequence[str]) -> str:
+    def braced(self, nodes: Sequence[Node], lead: Sequence[int]) -> str:
         """A fraction's numerator or denominator."""
         if not nodes and not lead:
-            return self.lead("1")
+            return self.lead(1)
         if len(nodes) + len(lead) == 1:
             return self.lead(lead[0]) if lead else self.p(nodes[0]).text
         return self.group(self.juxtapose([x.text for x in self.factors(nodes, True, lead)]))
@@ -165,7 +178,8 @@ class TypesetPrinter(PrinterBase):
         keep_coef = absc is not None and not (f.coefficient == -1 and f.numerator)
         if not f.divisors and (absc is None or absc.denominator == 1):
             # a literal 1 is kept by the text printer (it reads back); a textbook drops it
-            lead = [str(absc)] if keep_coef and not (absc == 1 and f.numerator) else []
+            lead = [absc.numerator] if keep_coef and absc is not None and not (
+                absc == 1 and f.numerator) else []
             pieces = self.factors(f.numerator, bool(sign), lead)
             if len(pieces) == 1:
                 single = pieces[0]
@@ -176,9 +190,9 @@ class TypesetPrinter(PrinterBase):
         rest = [x for x in f.numerator if not x.shape.is_scalar]
         if f.divisors:  # the textbook's (x - a)/‖x - a‖: the whole product over the divisor
             scalars, rest = scalars + rest, []
-        p_lead = [str(absc.numerator)] if keep_coef and absc is not None and (
+        p_lead = [absc.numerator] if keep_coef and absc is not None and (
             absc.numerator != 1 or not scalars) else []
-        den_lead = [str(absc.denominator)] if absc is not None and absc.denominator != 1 else []
+        den_lead = [absc.denominator] if absc is not None and absc.denominator != 1 else []
         frac = self.fraction(self.braced(scalars, p_lead), self.braced(f.divisors, den_lead))
         if not rest:
             if sign:

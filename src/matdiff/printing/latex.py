@@ -19,8 +19,11 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 from ..ir.nodes import Node
+from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter, print_sum
+from .sizes import size_parts
 
 _STANDARD_FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
                        "sinh", "cosh", "tanh")
@@ -77,14 +80,24 @@ def _fraction(numerator: str, denominator: str) -> str:
     return rf"\frac{{{numerator}}}{{{denominator}}}"
 
 
+def _integer(n: int) -> str:
+    r"""``12``, or ``1.5 \times 10^{20}`` for a long one with trailing zeros."""
+    text = integer_text(n)
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    return (mantissa + r" \times " if mantissa != "1" else "") + f"10^{{{exponent}}}"
+
+
 def number(v: Fraction) -> Printed:
     r"""``2``, ``-2``, ``\frac{1}{3}``, ``-\frac{1}{2}``."""
     sign = "-" if v < 0 else ""
     a = abs(v)
     if a.denominator == 1:
-        text, prec, tag = str(a.numerator), ATOM, "const"
+        text, prec, tag = _integer(a.numerator), ATOM, "const"
     else:
-        text, prec, tag = _fraction(str(a.numerator), str(a.denominator)), FRAC, "ratio"
+        text, prec, tag = _fraction(_integer(a.numerator), _integer(a.denominator)), FRAC, \
+            "ratio"
     if sign:
         return Printed(sign + text, NEG, "negnum")
     return Printed(text, prec, tag)
@@ -103,8 +116,8 @@ class _LatexPrinter(TypesetPrinter):
     minus = "-"
 
     @staticmethod
-    def lead(text: str) -> str:
-        return text
+    def lead(n: int) -> str:
+        return _integer(n)
 
     @staticmethod
     def group(*parts: str) -> str:
@@ -127,7 +140,20 @@ class _LatexPrinter(TypesetPrinter):
 
 Row = Callable[[_LatexPrinter, Node, bool], "str | Printed"]
 
-_ONES = {"vector": r"\mathbf{1}", "row": r"\mathbf{1}^{\top}", "matrix": r"\mathbf{1}"}
+def _dim(d: Dim) -> str:
+    parts = size_parts(d)
+    if isinstance(parts, tuple):
+        return rf"\operatorname{{{parts[0]}}}({latex_name(parts[1])})"
+    return parts if parts[0].isdigit() else latex_name(parts)
+
+
+def _ones(pr: _LatexPrinter, node: Node, zero: bool = False) -> str:
+    r"""``\mathbf{1}``, or with its size where the context does not fix it
+    (``\mathbf{1}_{n}``, ``\mathbf{0}_{m \times n}``, ``\mathbf{1}_{n}^{\top}``)."""
+    one = r"\mathbf{0}" if zero else r"\mathbf{1}"
+    if node in pr.sized:
+        one += "_{" + r" \times ".join(_dim(d) for d in node.shape.dims) + "}"
+    return one + r"^{\top}" if node.shape.kind == "row" else one
 
 
 def _fill(pr: _LatexPrinter, node: Node, bare: bool) -> str | Printed:
@@ -136,10 +162,9 @@ def _fill(pr: _LatexPrinter, node: Node, bare: bool) -> str | Printed:
         return number(v)
     kind = node.shape.kind
     if v in (0, 1):
-        text = _ONES[kind] if v == 1 else _ONES[kind].replace("1", "0")
-        return Printed(text, SUP if kind == "row" else ATOM, "fill")
+        return Printed(_ones(pr, node, v == 0), SUP if kind == "row" else ATOM, "fill")
     c = number(v)
-    return Printed(f"{c.text} {_ONES[kind]}", MUL, "fill")
+    return Printed(f"{c.text} {_ones(pr, node)}", MUL, "fill")
 
 
 def _add(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
@@ -187,7 +212,7 @@ def _broadcast(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
     if bare:
         return s
     first = wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
-    return Printed(f"{first} {_ONES[node.shape.kind]}", MUL, "broadcast")
+    return Printed(f"{first} {_ones(pr, node)}", MUL, "broadcast")
 
 
 def _call(command: str) -> Row:
@@ -203,7 +228,8 @@ ROWS: dict[str, Row] = {
     "differential": lambda pr, node, bare: r"\mathrm{d}" + latex_name(node.attrs[0]),
     "const": lambda pr, node, bare: number(node.attrs[0]),
     "fill": _fill,
-    "eye": lambda pr, node, bare: "I",
+    "eye": lambda pr, node, bare: f"I_{{{_dim(node.shape.dims[0])}}}" if node in pr.sized
+    else "I",
     "add": _add,
     "mul": lambda pr, node, bare: pr.product(node),
     "hadamard": _hadamard,

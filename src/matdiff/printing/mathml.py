@@ -26,11 +26,14 @@ from fractions import Fraction
 from html import escape
 
 from ..ir.nodes import Node
+from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..ir.tensor import Index, KroneckerForm, Tensor
+from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter
 from .index import IndexHeader, _factor, _Printed, _split_coefficient, _Style, index_names
 from .latex import _GREEK
+from .sizes import size_parts
 
 PRECEDENCE: dict[str, int] = {
     "var": ATOM, "differential": ATOM, "const": ATOM, "fill": ATOM, "eye": ATOM,
@@ -135,13 +138,22 @@ def juxtapose(pieces: Sequence[str]) -> str:
     return out
 
 
+def _integer(n: int) -> str:
+    """``12``, or ``1.5 × 10^20`` for a long one with trailing zeros."""
+    mantissa, e, exponent = integer_text(n).partition("e")
+    if not e:
+        return mn(mantissa)
+    power = msup(mn("10"), mn(exponent))
+    return power if mantissa == "1" else mrow(mn(mantissa), mo("×"), power)
+
+
 def number(v: Fraction) -> Printed:
     """``2``, ``−2``, ``1/3`` as a fraction, ``−1/2``."""
     a = abs(v)
     if a.denominator == 1:
-        text, prec, tag = mn(str(a.numerator)), ATOM, "const"
+        text, prec, tag = _integer(a.numerator), ATOM, "const"
     else:
-        text, prec, tag = mfrac(mn(str(a.numerator)), mn(str(a.denominator))), FRAC, "ratio"
+        text, prec, tag = mfrac(_integer(a.numerator), _integer(a.denominator)), FRAC, "ratio"
     if v < 0:
         return Printed(mrow(mo(MINUS), text), NEG, "negnum")
     return Printed(text, prec, tag)
@@ -159,8 +171,8 @@ class _MathMLPrinter(TypesetPrinter):
     minus = mo(MINUS)
 
     @staticmethod
-    def lead(text: str) -> str:
-        return mn(text)
+    def lead(n: int) -> str:
+        return _integer(n)
 
     @staticmethod
     def group(*parts: str) -> str:
@@ -186,9 +198,26 @@ _BOLD_ZERO = '<mn mathvariant="bold">0</mn>'
 _TOP = mi("⊤", normal=True)
 
 
-def _ones(kind: str, zero: bool = False) -> str:
-    one = _BOLD_ZERO if zero else _BOLD_ONE
-    return msup(one, _TOP) if kind == "row" else one
+def _dim(d: Dim) -> str:
+    parts = size_parts(d)
+    if isinstance(parts, tuple):
+        return mrow(mi(parts[0], normal=True), mo("("), mathml_name(parts[1]), mo(")"))
+    return mn(parts) if parts[0].isdigit() else mathml_name(parts)
+
+
+def _size(pr: _MathMLPrinter, node: Node, base: str) -> str:
+    """``base`` with the size as a subscript where the context does not fix it
+    (``𝟏ₙ``, ``𝟎_{m×n}``, ``I_n``)."""
+    if node not in pr.sized:
+        return base
+    dims = [_dim(d) for d in (node.shape.dims[:1] if node.op == "eye" else node.shape.dims)]
+    sub = dims[0] if len(dims) == 1 else mrow(dims[0], mo("×"), dims[1])
+    return msub(base, sub)
+
+
+def _ones(pr: _MathMLPrinter, node: Node, zero: bool = False) -> str:
+    one = _size(pr, node, _BOLD_ZERO if zero else _BOLD_ONE)
+    return msup(one, _TOP) if node.shape.kind == "row" else one
 
 
 def _fill(pr: _MathMLPrinter, node: Node, bare: bool) -> str | Printed:
@@ -197,8 +226,8 @@ def _fill(pr: _MathMLPrinter, node: Node, bare: bool) -> str | Printed:
         return number(v)
     kind = node.shape.kind
     if v in (0, 1):
-        return Printed(_ones(kind, zero=v == 0), SUP if kind == "row" else ATOM, "fill")
-    return Printed(mrow(number(v).text, mo(TIMES), _ones(kind)), MUL, "fill")
+        return Printed(_ones(pr, node, zero=v == 0), SUP if kind == "row" else ATOM, "fill")
+    return Printed(mrow(number(v).text, mo(TIMES), _ones(pr, node)), MUL, "fill")
 
 
 def _add(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
@@ -255,7 +284,7 @@ def _broadcast(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
     if bare:
         return s
     first = _wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
-    return Printed(mrow(first, mo(TIMES), _ones(node.shape.kind)), MUL, "broadcast")
+    return Printed(mrow(first, mo(TIMES), _ones(pr, node)), MUL, "broadcast")
 
 
 def _call(name: str) -> Row:
@@ -276,7 +305,7 @@ ROWS: dict[str, Row] = {
                                                 mathml_name(node.attrs[0])),
     "const": lambda pr, node, bare: number(node.attrs[0]),
     "fill": _fill,
-    "eye": lambda pr, node, bare: mi("I"),
+    "eye": lambda pr, node, bare: _size(pr, node, mi("I")),
     "add": _add,
     "mul": lambda pr, node, bare: pr.product(node),
     "hadamard": _hadamard,

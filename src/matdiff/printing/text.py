@@ -22,10 +22,12 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from ..ir.nodes import Node
-from ..ir.numbers import finite_decimal
-from ..ir.ops import ELEMENTWISE_FUNCTIONS, OPS
+from ..ir.numbers import exact_text, integer_text
+from ..ir.ops import ELEMENTWISE_FUNCTIONS, MAX_MATRIX_POWER, OPS
 from ..ir.products import divisor
+from ..shapes import Shape
 from .common import Printed, PrinterBase, print_sum, wrap
+from .sizes import dim_text
 
 ADD = 10  # a + b, a - b
 MUL = 20  # a*b, a/b, a.*b, a./b
@@ -49,9 +51,9 @@ negative number is ``NEG``, ``1/3`` is ``MUL``, ``-x`` is ``NEG``, a row vector
 
 def number(v: Fraction) -> Printed:
     """``2``, ``-0.25`` (tag ``negnum`` when negative) or ``1/3`` (a division)."""
-    text = finite_decimal(v)
-    if text is None:
-        return Printed(f"{v.numerator}/{v.denominator}", MUL, "ratio")
+    text, single = exact_text(v)
+    if not single:
+        return Printed(text, MUL, "ratio")
     return Printed(text, NEG, "negnum") if v < 0 else Printed(text, ATOM, "const")
 
 
@@ -68,6 +70,16 @@ def _dot_operator(left: str, op: str, right: str) -> str:
 
 
 class _TextPrinter(PrinterBase):
+    def negated_sized(self, node: Node) -> Printed | None:
+        if node.op == "fill" and node.attrs[0] < 0:
+            return _sized_fill(-node.attrs[0], node.shape)
+        if node.op == "broadcast":
+            neg = self.negated(node.args[0], bare=False)
+            if neg is not None:
+                first = wrap(neg, neg.prec > MUL or (neg.prec == MUL and neg.tag == "mul"))
+                return Printed(f"{first}*{ones(node.shape).text}", MUL, "broadcast")
+        return None
+
     def product(self, node: Node, negate: bool = False) -> Printed:
         """``[-]coefficient*factor*.../s^k``: ``s^-k`` factors are written as divisions
         at the end (``x/norm2(x)``, ``2*a/b^2``); scaling commutes and the simplifier
@@ -93,7 +105,8 @@ class _TextPrinter(PrinterBase):
                 # A grouped scalar product opening a longer product keeps its parentheses:
                 # (y'*A*x)*y, not y'*A*x*y (same value, but it reads as a chain).
                 alone = i == len(factors) - 1
-                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag == "mul" and alone)
+                ok = fp.prec > MUL or (fp.prec == MUL and fp.tag in ("mul", "broadcast")
+                                       and alone)
             else:
                 ok = fp.prec > NEG
             last = fp if ok else Printed(f"({fp.text})", ATOM, fp.tag)
@@ -117,17 +130,48 @@ class _TextPrinter(PrinterBase):
 Row = Callable[[_TextPrinter, Node, bool], "str | Printed"]
 
 
+def ones(shape: Shape, zero: bool = False) -> Printed:
+    """``ones(n)``, ``ones(n)'``, ``ones(m, n)`` (``zeros``): the sized constant of a shape
+    whose every dimension has a name (:func:`.sizes.dim_text`)."""
+    dims = [dim_text(d) for d in shape.dims]
+    word = "zeros" if zero else "ones"
+    text = f"{word}({', '.join(d or '?' for d in dims)})"
+    return Printed(text + "'", POSTFIX, "transpose") if shape.kind == "row" else Printed(
+        text, ATOM, "call")
+
+
+def _sized_fill(v: Fraction, shape: Shape) -> Printed:
+    """``c`` times ``ones(...)``: ``zeros(n)``, ``-ones(n)``, ``2*ones(m, n)``,
+    ``ones(n)/3``."""
+    if v == 0:
+        return ones(shape, zero=True)
+    one = ones(shape)
+    if v == 1:
+        return one
+    body = one.text
+    if v.numerator not in (1, -1):
+        body = f"{integer_text(abs(v.numerator))}*{body}"
+    if v.denominator != 1:
+        body = f"{body}/{integer_text(v.denominator)}"
+    if v < 0:
+        return Printed("-" + body, NEG if body == one.text else MUL, "neg")
+    return Printed(body, MUL, "mul")
+
+
 def _fill(pr: _TextPrinter, node: Node, bare: bool) -> str | Printed:
     c = number(node.attrs[0])
     if bare:
         return c
+    if node in pr.sized:
+        return _sized_fill(node.attrs[0], node.shape)
     kind = node.shape.kind
     v: Fraction = node.attrs[0]
     if c.tag == "ratio":
         # vector(c) takes a number literal: 1/3 of ones is written vector(1)/3.
         ones = "matrix(1)" if kind == "matrix" else "vector(1)" + ("'" if kind == "row" else "")
-        lead = "" if v.numerator == 1 else "-" if v.numerator == -1 else f"{v.numerator}*"
-        return Printed(f"{lead}{ones}/{v.denominator}", MUL, "mul")
+        lead = "" if v.numerator == 1 else "-" if v.numerator == -1 else \
+            f"{integer_text(v.numerator)}*"
+        return Printed(f"{lead}{ones}/{integer_text(v.denominator)}", MUL, "mul")
     if kind == "matrix":
         return f"matrix({c.text})"
     text = f"vector({c.text})"
@@ -172,9 +216,27 @@ def _power(pr: _TextPrinter, node: Node, bare: bool) -> str:
     return _dot_operator(wrap(base, base.prec > POW), ".^", exponent)
 
 
-def _matpow(pr: _TextPrinter, node: Node, bare: bool) -> str:
+def _matpow(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
     base = pr.p(node.args[0])
-    return f"{wrap(base, base.prec > POW)}^{node.attrs[0]}"
+    text, product = _power_text(wrap(base, base.prec > POW), node.attrs[0])
+    return Printed(text, MUL, "mul") if product else Printed(text, POW, "matpow")
+
+
+def _power_text(base: str, k: int) -> tuple[str, bool]:
+    """``X^k``, and whether it is written as a product: beyond the parser's limit, a
+    product of allowed powers (``X^100`` is ``(X^64)*X^36``, ``X^-128`` is
+    ``(X^-64)^2``)."""
+    if abs(k) <= MAX_MATRIX_POWER:
+        return f"{base}^{k}", False
+    sign = 1 if k > 0 else -1
+    q, r = divmod(abs(k), MAX_MATRIX_POWER)
+    head, product = f"({base}^{sign * MAX_MATRIX_POWER})", False
+    if q > 1:
+        head, product = _power_text(head, q)
+    if r == 0:
+        return head, product
+    tail = base if sign * r == 1 else f"{base}^{sign * r}"
+    return f"{head}*{tail}", True
 
 
 def _transpose(pr: _TextPrinter, node: Node, bare: bool) -> str:
@@ -186,9 +248,10 @@ def _broadcast(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
     s = pr.p(node.args[0])
     if bare:
         return s
-    ones = {"vector": "vector(1)", "row": "vector(1)'", "matrix": "matrix(1)"}
+    unsized = {"vector": "vector(1)", "row": "vector(1)'", "matrix": "matrix(1)"}
+    spelt = ones(node.shape).text if node in pr.sized else unsized[node.shape.kind]
     first = wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
-    return Printed(f"{first}*{ones[node.shape.kind]}", MUL, "broadcast")
+    return Printed(f"{first}*{spelt}", MUL, "broadcast")
 
 
 def _function(name: str) -> Row:
@@ -200,7 +263,8 @@ ROWS: dict[str, Row] = {
     "differential": lambda pr, node, bare: f"d{node.attrs[0]}",
     "const": lambda pr, node, bare: number(node.attrs[0]),
     "fill": _fill,
-    "eye": lambda pr, node, bare: "eye",
+    "eye": lambda pr, node, bare: f"eye({dim_text(node.shape.dims[0])})" if node in pr.sized
+    else "eye",
     "add": _add,
     "mul": lambda pr, node, bare: pr.product(node),
     "hadamard": _hadamard,
