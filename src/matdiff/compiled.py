@@ -33,8 +33,9 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from . import arguments as arg
 from .codegen import Root, get_backend, python_name, to_program
-from .errors import OptionError, ShapeError, UnsupportedError
+from .errors import EvaluationError, OptionError, ShapeError, UnsupportedError
 from .ir import build as b
 from .ir.matrix_form import contract, to_matrix
 from .ir.nodes import Node
@@ -87,6 +88,13 @@ def bind_dims(variables: Mapping[str, Node], shapes: Mapping[str, tuple[int, ...
                 dims[d] = n
                 where.setdefault(d, f"{name}.shape[{axis}]")
     return dims
+
+
+def _linalg_errors(backend: str) -> tuple[type[Exception], ...]:
+    """The exceptions a backend raises for a singular matrix (JAX gives inf/nan)."""
+    if backend == "torch":
+        return (np.linalg.LinAlgError, backend_module("torch").linalg.LinAlgError)
+    return (np.linalg.LinAlgError,)
 
 
 def _shape_of(value: Any) -> tuple[int, ...]:
@@ -146,10 +154,8 @@ class Compiled:
                     else "no positional arguments")
             raise OptionError(f"{self.name} takes {what} and the variables by name; "
                               f"got {len(args)} positional")
-        values = [env[n] for n in self.variables] + list(args)
-        shapes = {n: _shape_of(env[n]) for n in self.variables}
-        if self.direction is not None:
-            shapes[self._dname] = _shape_of(args[0])
+        values = self._arrays([env[n] for n in self.variables] + list(args))
+        shapes = {n: _shape_of(v) for n, v in zip(self._all_vars(), values, strict=True)}
         return values, shapes
 
     @property
@@ -163,34 +169,84 @@ class Compiled:
             out[self._dname] = self.direction
         return out
 
+    def __post_init__(self) -> None:
+        get_backend(self.backend)  # an unknown backend is refused at once
+        # the Python spelling of a name (lambda_ for lambda) is accepted as a keyword too
+        self._aliases = {python_name(n): n for n in self._all_vars() if python_name(n) != n}
+
     def __call__(self, *args: Any, **env: Any) -> Any:
         # Fast path: inputs of shapes seen before were checked then; a repeated call
         # costs a dict lookup (the checks cost ~10 µs, as much as a small gradient).
         hit = None
-        if len(env) == len(self.variables):
+        if len(env) == len(self.variables) and len(args) == (self.direction is not None):
             try:
                 values = [env[n] for n in self.variables] + list(args)
             except KeyError:
                 values = []
             else:
+                values = self._arrays(values)
                 key = tuple(_quick_shape(v) for v in values)
                 hit = self._checked.get(key)
         if hit is None:
+            env = {self._aliases.get(k, k): v for k, v in env.items()}
             values, shapes = self._check(args, env)
             key = tuple(shapes.values())
             dims = bind_dims(self._all_vars(), shapes)
+            arg.bounded_sizes(dims, [v.shape.dims for v in self._all_vars().values()],
+                              show_dim)
             entry = self._cache.get(key)
             if entry is None:
                 entry = self._generate(dims)
                 self._cache[key] = entry
             hit = self._checked[key] = (entry[0], dims)
         fn, dims = hit
-        if self.backend == "torch":
-            torch = backend_module("torch")
-            values = [torch.as_tensor(v) if isinstance(v, np.ndarray) else v
-                      for v in values]
-        out = fn(*values)
+        try:
+            out = fn(*values)
+        except _linalg_errors(self.backend) as e:
+            raise EvaluationError(f"{self.name}: a matrix that is inverted (or solved "
+                                  f"with) is singular at this point ({e})") from None
+        out = tuple(self._finite(o, values) for o in out)
         return out if self.post is None else self.post(list(out), dims)
+
+    def _arrays(self, values: list[Any]) -> list[Any]:
+        """Each value as an array of the backend: floating arrays of the backend pass
+        through untouched (the fast path); anything else array-like (lists, Python
+        numbers, NumPy arrays for torch / JAX, integer arrays) is converted, and a value
+        that is not real numbers is an :class:`EvaluationError` naming it."""
+        names = list(self._all_vars())
+        if self.backend == "numpy":
+            return [v if type(v) is np.ndarray and v.dtype.kind == "f"
+                    else arg.real_array(names[k], v) for k, v in enumerate(values)]
+        module = backend_module(self.backend)
+        if self.backend == "torch":
+            tensors = [v for v in values if isinstance(v, module.Tensor)]
+            device = tensors[0].device if tensors else None
+            return [v if isinstance(v, module.Tensor) and v.is_floating_point()
+                    else module.as_tensor(arg.real_array(names[k], v), device=device)
+                    for k, v in enumerate(values)]
+        jax = importlib.import_module("jax")
+        return [v if isinstance(v, jax.Array) and module.issubdtype(v.dtype, module.floating)
+                else module.asarray(arg.real_array(names[k], v))
+                for k, v in enumerate(values)]
+
+    def _finite(self, out: Any, values: list[Any]) -> Any:
+        """``out`` as an array of the backend, or an :class:`EvaluationError` when it
+        holds nan or inf (naming the input that does, if one does): an undefined value
+        is never returned."""
+        module = backend_module(self.backend)
+        if isinstance(out, (int, float)):  # a constant derivative: still an array
+            out = (np.float64(out) if self.backend == "numpy"
+                   else module.asarray(float(out)) if self.backend == "jax"
+                   else module.tensor(float(out), dtype=module.float64))
+        if bool(module.all(module.isfinite(out))):
+            return out
+        for name, v in zip(self._all_vars(), values, strict=True):
+            if not bool(module.all(module.isfinite(v))):
+                raise EvaluationError(f"the value of {name} has entries that are not "
+                                      "finite (nan or inf); derivatives are evaluated at "
+                                      "finite points")
+        raise EvaluationError(f"{self.name}: not defined at this point (the computation "
+                              "gives nan or inf there)")
 
     def at(self, **env: Any) -> Callable[[Any], Any]:
         """``v -> self(v, **env)``: the product with the variables fixed."""
@@ -444,6 +500,15 @@ _CONVERT = {
 }
 
 
+def _renamed(variables: Mapping[str, Node]) -> list[str]:
+    """The docstring line naming the inputs spelled differently in Python."""
+    pairs = [f"{n} as {python_name(n)}" for n in variables if python_name(n) != n]
+    if not pairs:
+        return []
+    return ["", f"Inputs whose names Python reserves take a trailing underscore: "
+                f"{', '.join(pairs)}."]
+
+
 def _dim_text(d: Dim) -> str | int:
     return d if isinstance(d, int) else show_dim(d)
 
@@ -463,15 +528,19 @@ def module_source(gradient: DerivativeLike, hessian: DerivativeLike | None,
     if hessian is not None:
         pieces.append(("hessian", _root(hessian),
                        f"d^2 f / d {wrt} d {wrt} = {hessian.text}"))
-    shapes = {n: tuple(_dim_text(d) for d in v.shape.dims) for n, v in variables.items()}
-    declared = {n: sorted(v.attrs[1]) for n, v in variables.items() if v.attrs[1]}
+    # keyed by the Python names: the functions' keyword arguments (lambda_ for lambda)
+    shapes = {python_name(n): tuple(_dim_text(d) for d in v.shape.dims)
+              for n, v in variables.items()}
+    declared = {python_name(n): sorted(v.attrs[1]) for n, v in variables.items()
+                if v.attrs[1]}
     out = [f'"""Generated by matdiff ({be.name}) from  f = {gradient.source.strip()}',
            "",
            f"Derivatives by {wrt} in mixed layout: the gradient has the shape of {wrt}, "
            f"the Hessian",
            f"has axes {wrt}.shape + {wrt}.shape.  Vectors are 1-D arrays.  Run this file "
            "to check",
-           'the gradient against finite differences."""', "", be.imports, "", "",
+           "the gradient against finite differences.", *_renamed(variables), '"""', "",
+           be.imports, "", "",
            _CONVERT[be.name].rstrip("\n"), ""]
     checks = ", ".join(f"{python_name(n, be)}={python_name(n, be)}" for n in variables)
     for name, root, doc in pieces:
@@ -479,7 +548,8 @@ def module_source(gradient: DerivativeLike, hessian: DerivativeLike | None,
         out += ["", f"def {name}({params}):", f'    """{doc}"""',
                 f"    _check_shapes({checks})", *program.body(),
                 f"    return {program.outputs[0]}", ""]
-    out.append(_CHECK.format(shapes=repr(shapes), declared=repr(declared), wrt=wrt,
+    out.append(_CHECK.format(shapes=repr(shapes), declared=repr(declared),
+                             wrt=python_name(wrt),
                              hessian=hessian is not None).rstrip("\n"))
     return "\n".join(out) + "\n"
 

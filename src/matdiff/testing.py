@@ -19,10 +19,11 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import EvaluationError
+from .arguments import bounded_sizes
+from .errors import EvaluationError, LimitError
 from .evaluate import evaluate
 from .ir.nodes import Node
-from .shapes import Dim
+from .shapes import Dim, show_dim
 
 Array = NDArray[np.float64]
 Structure = Literal["general", "symmetrized", "cookbook", "diagonal"]
@@ -103,7 +104,10 @@ def _draw(var: Node, sizes: Mapping[Dim, int], rng: np.random.Generator,
 
 def sample_point(expr: Node, variables: Mapping[str, Node], sizes: Mapping[Dim, int],
                  rng: np.random.Generator, attempts: int = 6) -> dict[str, Array]:
-    """Random values for ``variables`` at which ``expr`` evaluates to finite numbers."""
+    """Random values for ``variables`` at which ``expr`` evaluates to finite numbers.
+    A variable of more than :data:`~matdiff.arguments.MAX_ENTRIES` entries at ``sizes``
+    is a :class:`~matdiff.errors.LimitError`, before anything is allocated."""
+    bounded_sizes(sizes, [v.shape.dims for v in variables.values()], show_dim)
     conditioned = _conditioned(expr)
     for attempt in range(attempts):
         env = {name: _draw(v, sizes, rng, min(attempt, 2), name in conditioned)
@@ -230,6 +234,28 @@ def _along(value: Value, env: Mapping[str, Array], name: str,
     return f
 
 
+MAX_DIRECTIONS = 20_000
+"""The most entries a variable of a finite-difference check may have: each entry costs
+four evaluations of the order below."""
+
+
+def _bound_work(function: Node, stages: Sequence[Stage], variables: Mapping[str, Node],
+                sizes: Mapping[Dim, int]) -> None:
+    """A :class:`LimitError` before any work when a stage's finite differences would take
+    more than :data:`MAX_DIRECTIONS` directions or a Jacobian more than
+    :data:`~matdiff.arguments.MAX_ENTRIES` entries."""
+    dims = list(function.shape.dims)
+    for name, _, _ in stages:
+        var = variables[name].shape.dims
+        directions = math.prod(sizes.get(d, 1) if not isinstance(d, int) else d for d in var)
+        if directions > MAX_DIRECTIONS:
+            raise LimitError(f"a finite-difference check by {name} would perturb "
+                             f"{directions} entries; the limit is {MAX_DIRECTIONS}: check "
+                             "with smaller sizes")
+        dims += var
+        bounded_sizes(sizes, [tuple(dims)], show_dim)
+
+
 def check_chain(function: Node, stages: Sequence[Stage], variables: Mapping[str, Node],
                 nodes: Sequence[Node] = (), seed: int = 0, points: int = 3,
                 tolerance: float = 1e-6) -> CheckResult:
@@ -241,6 +267,7 @@ def check_chain(function: Node, stages: Sequence[Stage], variables: Mapping[str,
     """
     rng = np.random.default_rng(seed)
     sizes = choose_sizes([function, *nodes, *variables.values()], rng)
+    _bound_work(function, stages, variables, sizes)
     worst = 0.0
 
     def value_of_function(env: Mapping[str, Array], sz: Mapping[Dim, int]) -> Array:
