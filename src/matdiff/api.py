@@ -368,11 +368,10 @@ class Derivative:
         is then zero) fixes its dimensions like any other."""
         arrays = {name: arg.real_array(name, value) if name in self.variables else value
                   for name, value in env.items()}
-        known = dict(sizes or {})
-        for name, v in self.variables.items():
+        known = dimension_sizes(self.function, arrays, sizes)
+        for name, v in self.variables.items():  # a variable f does not contain fixes its own
             if name in arrays:
                 known = dimension_sizes(v, arrays, known)
-        known.update(dimension_sizes(self.function, arrays, known or None))
         nodes = [self.result] if self.result is not None else list(self.tensor.nodes())
         arg.bounded_sizes(known, [self.shape, *(n.shape.dims for root in nodes
                                                 for n in root.walk())], show_dim)

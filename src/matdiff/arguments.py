@@ -257,6 +257,8 @@ def real_array(name: str, value: Any) -> NDArray[np.float64]:
         if raw.dtype.kind == "c":
             raise EvaluationError(f"the value of {name} is complex; matdiff computes "
                                   "with real numbers")
+        if raw.dtype.kind in "USV":
+            raise EvaluationError(f"the value of {name} holds text, not numbers")
         if raw.dtype.kind not in "biuf":
             raw = np.asarray(value, dtype=np.float64)
         arr = np.asarray(raw, dtype=np.float64)

@@ -252,16 +252,36 @@ class Compiled:
         """``v -> self(v, **env)``: the product with the variables fixed."""
         return lambda v: self(v, **env)
 
+    def _shapes(self, shapes: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+        """``name -> shape`` as given to :meth:`source` / :meth:`function`: every input
+        by name, each shape a tuple of sizes (ints >= 0)."""
+        names = self._all_vars()
+        shapes = {self._aliases.get(k, k): v for k, v in shapes.items()}
+        missing = [n for n in names if n not in shapes]
+        unknown = [n for n in shapes if n not in names]
+        if missing or unknown:
+            raise OptionError(f"give the shape of every input by name ({', '.join(names)})"
+                              + (f"; missing {', '.join(missing)}" if missing else "")
+                              + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+        out: dict[str, tuple[int, ...]] = {}
+        size = arg.integer(0, arg.MAX_ENTRIES)
+        for n, shape in shapes.items():
+            if not isinstance(shape, (tuple, list)):
+                raise OptionError(f"the shape of {n} must be a tuple of sizes such as "
+                                  f"(3,) or (3, 4), got {shape!r}")
+            out[n] = tuple(size(f"a size in the shape of {n}", k) for k in shape)
+        return out
+
     def source(self, **shapes: tuple[int, ...]) -> str:
         """The generated Python function for inputs of these shapes (by name)."""
-        dims = bind_dims(self._all_vars(), shapes)
+        dims = bind_dims(self._all_vars(), self._shapes(shapes))
         return self._generate(dims)[1]
 
     def function(self, **shapes: tuple[int, ...]) -> Callable[..., Any]:
         """The raw generated function (positional arguments in ``inputs`` order, then
         the direction; returns a tuple of outputs) for inputs of these shapes: jit-able
         and vmap-able for JAX."""
-        dims = bind_dims(self._all_vars(), shapes)
+        dims = bind_dims(self._all_vars(), self._shapes(shapes))
         return self._generate(dims, jit=False)[0]
 
     def _generate(self, dims: dict[Dim, int], jit: bool = True
