@@ -172,7 +172,10 @@ class Compiled:
     def __post_init__(self) -> None:
         get_backend(self.backend)  # an unknown backend is refused at once
         # the Python spelling of a name (lambda_ for lambda) is accepted as a keyword too
-        self._aliases = {python_name(n): n for n in self._all_vars() if python_name(n) != n}
+        # (a user's own name wins: with np and np_ both inputs, np_ is the user's np_)
+        names = self._all_vars()
+        self._aliases = {python_name(n): n for n in names
+                         if python_name(n) != n and python_name(n) not in names}
 
     def __call__(self, *args: Any, **env: Any) -> Any:
         # Fast path: inputs of shapes seen before were checked then; a repeated call
