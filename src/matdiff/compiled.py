@@ -216,11 +216,14 @@ class Compiled:
         through untouched (the fast path); anything else array-like (lists, Python
         numbers, NumPy arrays for torch / JAX, integer arrays) is converted, and a value
         that is not real numbers is an :class:`EvaluationError` naming it."""
-        names = list(self._all_vars())
         if self.backend == "numpy":
+            if all(type(v) is np.ndarray and v.dtype.kind == "f" for v in values):
+                return values
+            names = list(self._all_vars())
             return [v if type(v) is np.ndarray and v.dtype.kind == "f"
                     else arg.real_array(names[k], v) for k, v in enumerate(values)]
-        module = backend_module(self.backend)
+        names = list(self._all_vars())
+        module = self._module()
         if self.backend == "torch":
             tensors = [v for v in values if isinstance(v, module.Tensor)]
             device = tensors[0].device if tensors else None
@@ -232,11 +235,20 @@ class Compiled:
                 else module.asarray(arg.real_array(names[k], v))
                 for k, v in enumerate(values)]
 
+    def _module(self) -> Any:
+        """The backend's array module (imported once per Compiled)."""
+        module = self.__dict__.get("_array_module")
+        if module is None:
+            module = self.__dict__["_array_module"] = backend_module(self.backend)
+        return module
+
     def _finite(self, out: Any, values: list[Any]) -> Any:
         """``out`` as an array of the backend, or an :class:`EvaluationError` when it
         holds nan or inf (naming the input that does, if one does): an undefined value
         is never returned."""
-        module = backend_module(self.backend)
+        if type(out) is np.ndarray and np.isfinite(out).all():  # the common case, ~1 µs
+            return out
+        module = self._module()
         if isinstance(out, (int, float)):  # a constant derivative: still an array
             out = (np.float64(out) if self.backend == "numpy"
                    else module.asarray(float(out)) if self.backend == "jax"
