@@ -4,8 +4,13 @@ Conventions of the generated code (the NumPy backend; others follow it):
 
 * The only global name it uses is the backend's module (``np``); every variable appears
   by its name, and a differential ``dX`` by the name ``dX``.  A name that is a Python
-  keyword or equals the module prefix gets a trailing underscore (``lambda`` ->
-  ``lambda_``, ``np`` -> ``np_``); :func:`variable_names` gives the mapping.
+  keyword, a backend's module name (``np``, ``jnp``, ``torch``) or the module helper
+  ``_check_shapes``, followed by any number of underscores, gets one more underscore
+  (``lambda`` -> ``lambda_``, ``np`` -> ``np_``, ``np_`` -> ``np__``): one-to-one and the
+  same in every backend; :func:`variable_names` gives the mapping.
+* A number that is a function's argument is a float of the backend (``np.abs(3.0)``,
+  ``torch.tensor(3.0, dtype=x.dtype, device=x.device)``): an integer refuses a negative
+  power and torch functions refuse Python numbers.
 * Values follow ``shapes.py``: matrices are 2-D arrays, vectors *and* row vectors 1-D
   arrays, scalars Python floats or 0-d arrays.  So a transpose is ``.T`` for a matrix
   and nothing otherwise, and ``tr`` of a scalar is the scalar.
