@@ -37,7 +37,7 @@ BAD_DECLARE: list[Any] = [5, 1.5, True, object(), [5], [None], ["x: vector(n)", 
 # Array values that are not real numbers (or not finite): for evaluate/at/compiled calls.
 BAD_ARRAYS: list[Any] = ["ab", "1", None, object(), [1, "a"], [[1, 2], [3]], [NAN, 1.0],
                          [INF, 1.0], [1e400, 1.0], np.array([1 + 2j, 1.0]), {"a": 1},
-                         np.array(["1", "2"]), [None, 1.0]]
+                         np.array(["1", "2"]), [None, 1.0], [10**400, 1], [True, "1"]]
 BAD_SIZES: list[Any] = [{"n": -1}, {"n": 0}, {"n": 1.5}, {"n": "3"}, {"n": True},
                         {"n": 10**12}, {"n": 10**30}, {"n": NAN}, 5, "n=3", [3]]
 
@@ -189,6 +189,13 @@ case("log.at.undefined", "not defined")(
     lambda: matdiff.derivative("sum(log(x))", "x").at(x=[0.0, 2.0]))
 case("log.compiled.undefined", "not defined")(
     lambda: matdiff.derivative("sum(log(x))", "x").compile()(x=np.array([0.0, 2.0])))
+
+bad("Options", lambda v: matdiff.Options(*v),
+    [(5,), ("rows",), ("mixed", "sym"), (None, None), ([],)], "layout|symmetric_gradient")
+KRON = {"A": np.eye(2), "B": np.eye(3), "X": np.ones((2, 3))}
+bad("index.factored.apply",
+    lambda v: index_form().compile(factored=True)(**KRON).apply(v),
+    [*BAD_ARRAYS, np.ones(5), np.ones((3, 2)), np.ones((2, 3, 1))])
 
 # --- huge sizes: refused before anything is allocated ----------------------------------
 for decl in ("x: vector(999999999)", "x: vector(100000)", "X: matrix(100000, 100000)"):

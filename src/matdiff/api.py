@@ -95,6 +95,10 @@ class Options:
     layout: Layout = "mixed"
     symmetric_gradient: SymmetricGradient = "symmetrized"
 
+    def __post_init__(self) -> None:
+        arg.choice(*LAYOUTS)("layout", self.layout)
+        arg.choice(*SYMMETRIC_GRADIENTS)("symmetric_gradient", self.symmetric_gradient)
+
 
 def _structure(variable: Node, options: Options) -> testing.Structure:
     props: frozenset[str] = variable.attrs[1]

@@ -363,6 +363,11 @@ class Factored:
 
     def apply(self, v: Any) -> Any:
         fr, fc, vr, vc = self._sizes()
+        if not hasattr(v, "shape") or not hasattr(v, "reshape"):
+            v = arg.real_array("the direction", v)  # a list or number: NumPy
+        if tuple(v.shape) != self.v_shape and tuple(v.shape) != (vr, vc):
+            raise ShapeError(f"the direction must have the variable's shape "
+                             f"{self.v_shape}, got {tuple(v.shape)}")
         v2 = self._matrix(v, vr, vc)
         out = None
         for c, left, right in zip(self.coefficients, self.lefts, self.rights, strict=True):
