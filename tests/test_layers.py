@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "matdiff"
 # top-level unit (module or subpackage) -> layer
 # (applications sits between api and the front ends: tangent planes and solving call derivative.)
 LAYERS: dict[str, float] = {
-    "spans": 0, "errors": 0, "shapes": 0,
+    "spans": 0, "errors": 0, "shapes": 0, "arguments": 0,
     "ir": 1,
     "parse": 2, "diff": 2, "simplify": 2, "printing": 2, "codegen": 2, "evaluate": 2,
     "explain": 3, "api": 3, "testing": 3, "compiled": 3,

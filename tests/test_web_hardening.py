@@ -327,9 +327,9 @@ def test_the_numerical_check_refuses_huge_sizes_before_allocating() -> None:
 
     d = matdiff.derivative("x'*A*x", "x", declare=["x: vector(999999999)"])
     started = time.monotonic()
-    with pytest.raises(LimitError, match="999,999,999 entries; the limit is 1,000,000"):
+    with pytest.raises(LimitError, match="999,999,999 entries; numerical checks"):
         d.check()
-    with pytest.raises(LimitError, match="the limit is 1,000,000"):
+    with pytest.raises(LimitError):
         matdiff.derivative("tr(X)", "X", declare=["X: matrix(2000, 2000)"]).check()
     assert time.monotonic() - started < 5
     assert matdiff.derivative("x'*x", "x", declare=["x: vector(1000)"]).check(points=1).ok

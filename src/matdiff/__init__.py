@@ -5,6 +5,7 @@
 "A'*C'*X*B' + C*A*X*B"
 """
 
+from . import arguments as _arg
 from .api import (
     LAYOUTS,
     SYMMETRIC_GRADIENTS,
@@ -19,11 +20,11 @@ from .applications import (
     Tangent,
     TangentError,
     from_sympy,
-    gradient,
-    solve,
-    tangent,
-    to_sympy,
 )
+from .applications import gradient as _gradient
+from .applications import solve as _solve
+from .applications import tangent as _tangent
+from .applications import to_sympy as _to_sympy
 from .errors import (
     DeclarationError,
     EvaluationError,
@@ -34,8 +35,25 @@ from .errors import (
     ShapeError,
     UnsupportedError,
 )
-from .explain import identity
+from .explain import identity as _identity
 from .testing import CheckResult
+
+# The public functions check their arguments at this boundary (matdiff/arguments.py): a
+# wrong type, keyword or value is an OptionError naming the argument, never a TypeError.
+_seed = _arg.integer(0, _arg.MAX_SEED)
+identity = _arg.entry_point(
+    lhs=_arg.expression, rhs=_arg.expression, declare=_arg.declarations, seed=_seed,
+    points=_arg.integer(1, _arg.MAX_POINTS))(_identity)
+gradient = _arg.entry_point(
+    expr=_arg.expression, wrt=_arg.name_list, declare=_arg.declarations,
+    layout=_arg.choice(*LAYOUTS),
+    symmetric_gradient=_arg.choice(*SYMMETRIC_GRADIENTS))(_gradient)
+solve = _arg.entry_point(
+    expr=_arg.expression, wrt=_arg.text, declare=_arg.declarations, seed=_seed)(_solve)
+tangent = _arg.entry_point(
+    equation=_arg.expression, at=_arg.point, declare=_arg.declarations,
+    coordinates=_arg.optional_names)(_tangent)
+to_sympy = _arg.entry_point(expr=_arg.expression, declare=_arg.declarations)(_to_sympy)
 
 __all__ = [
     "LAYOUTS", "SYMMETRIC_GRADIENTS", "CheckResult", "DeclarationError", "Derivative",

@@ -26,6 +26,7 @@ Conventions (DESIGN.md, seed 003):
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -35,12 +36,13 @@ from typing import Any, Literal, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import arguments as arg
 from . import explain, testing
-from .codegen import python_name, to_array_code, to_einsum_code
+from .codegen import get_backend, python_name, to_array_code, to_einsum_code
 from .compiled import Compiled, direction_tensor, factored, module_source
 from .diff import differentiate_tensor
 from .diff import gradient as raw_gradient
-from .errors import MatdiffError, OptionError, UndefinedError
+from .errors import EvaluationError, MatdiffError, OptionError, UndefinedError
 from .evaluate import check_point, dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
 from .ir.cse import WhereForm, where_form
@@ -92,6 +94,10 @@ class Options:
 
     layout: Layout = "mixed"
     symmetric_gradient: SymmetricGradient = "symmetrized"
+
+    def __post_init__(self) -> None:
+        arg.choice(*LAYOUTS)("layout", self.layout)
+        arg.choice(*SYMMETRIC_GRADIENTS)("symmetric_gradient", self.symmetric_gradient)
 
 
 def _structure(variable: Node, options: Options) -> testing.Structure:
@@ -309,6 +315,7 @@ class Derivative:
             return to_array_code(self.result, self.sizes, backend="numpy")
         return to_einsum_code(self.tensor, self.sizes, backend="numpy")
 
+    @arg.entry_point(backend=arg.text)
     def code(self, backend: str = "numpy") -> str:
         """One expression in ``backend`` (``numpy``: the same as :attr:`numpy`; ``jax``:
         ``jnp``; ``torch``): variables by name, only the backend module in scope; its
@@ -317,6 +324,7 @@ class Derivative:
             return to_array_code(self.result, self.sizes, backend=backend)
         return to_einsum_code(self.tensor, self.sizes, backend=backend)
 
+    @arg.entry_point(backend=arg.text, hvp=arg.flag, factored=arg.flag)
     def compile(self, backend: str = "numpy", *, hvp: bool = False,
                 factored: bool = False) -> Compiled:
         """A fast callable (generated code, see :mod:`matdiff.compiled`) taking every
@@ -328,6 +336,7 @@ class Derivative:
         ``factored=True``: a :class:`~matdiff.compiled.Factored` (the Kronecker factors
         of :attr:`kronecker`, applied as ``A*V*B``; ``.dense()`` materialises).
         """
+        get_backend(backend)  # an unknown backend is refused now, not at the first call
         return _compile(self, backend, hvp, factored)
 
     @cached_property
@@ -355,49 +364,70 @@ class Derivative:
         raise MatdiffError(f"this derivative has {len(self.shape)} axes and no matrix form")
 
     # --- numbers -----------------------------------------------------------------------
+    @arg.entry_point(env=arg.mapping, sizes=arg.sizes)
     def evaluate(self, env: Mapping[str, ArrayLike],
                  sizes: Mapping[Dim, int] | None = None) -> NDArray[np.float64]:
-        """The value at a point (``env``: variable name -> array; vectors 1-D), with this
-        layout's axes.  Where it is not finite (``1/x`` by ``x`` at 0) it is undefined: an
-        :class:`~matdiff.errors.UndefinedError` names the part, never NaN or inf."""
-        known = self._sizes(env, sizes)
-        value = self._value(env, known)
+        """The value at a point (``env``: variable name -> array-like; vectors 1-D), with
+        this layout's axes.  A variable the expression does not contain (the derivative
+        is then zero) fixes its dimensions like any other.  Where the value is not finite
+        (``1/x`` by ``x`` at 0) it is undefined: an :class:`~matdiff.errors.UndefinedError`
+        names the part, never NaN or inf."""
+        arrays, known = self._point(env, sizes)
+        value = self._value(arrays, known)
         if not np.all(np.isfinite(value)):
             roots = [self.result] if self.result is not None else list(self.tensor.nodes())
-            why = testing.undefined_part(roots, env, known) or "its value is not finite"
+            why = testing.undefined_part(roots, arrays, known) or "its value is not finite"
             raise UndefinedError(f"the derivative has no finite value at this point: {why}")
         return value
 
-    def _sizes(self, env: Mapping[str, ArrayLike],
-               sizes: Mapping[Dim, int] | None = None) -> dict[Dim, int]:
-        known = dict(sizes or {})
-        known.update(dimension_sizes(self.function, env, known or None))
-        return known
+    def _point(self, env: Mapping[str, ArrayLike], sizes: Mapping[Dim, int] | None = None
+               ) -> tuple[dict[str, ArrayLike], dict[Dim, int]]:
+        """The values as real arrays and every dimension's size, bounded before anything
+        is allocated."""
+        arrays = {name: arg.real_array(name, value) if name in self.variables else value
+                  for name, value in env.items()}
+        known = dimension_sizes(self.function, arrays, sizes)
+        for name, v in self.variables.items():  # a variable f does not contain fixes its own
+            if name in arrays:
+                known = dimension_sizes(v, arrays, known)
+        nodes = [self.result] if self.result is not None else list(self.tensor.nodes())
+        arg.bounded_sizes(known, [self.shape, *(n.shape.dims for root in nodes
+                                                for n in root.walk())], show_dim)
+        return arrays, dict(known)
 
-    def _value(self, env: Mapping[str, ArrayLike],
+    def _value(self, arrays: Mapping[str, ArrayLike],
                known: Mapping[Dim, int]) -> NDArray[np.float64]:
         """The value at a point, NaN and inf included (the numerical check needs them)."""
         if self.result is not None:
-            value = evaluate(self.result, env, known)
+            value = evaluate(self.result, arrays, known)
             return value.reshape(tuple(known[d] for d in self.shape))
-        return evaluate_tensor(self.tensor, env, known)
+        return evaluate_tensor(self.tensor, arrays, known)
 
+    @arg.entry_point(values=arg.optional_mapping)
     def at(self, values: Mapping[str, ArrayLike] | None = None, /,
            **kwargs: ArrayLike) -> NDArray[np.float64]:
         """The value at a point, given as a dict and/or keywords: ``d.at(x=1, y=-2, z=5)``,
         ``d.at({"X": X, "w": w})``.  Every variable of the expression needs a value; a
-        missing one or a value of the wrong shape is an :class:`EvaluationError` naming
-        it (``x: expected a vector of length 3, got shape (2,)``)."""
+        missing one, an unknown name, a value of the wrong shape, a value that is not real
+        numbers or not finite is an :class:`EvaluationError` naming it (``x: expected a
+        vector of length 3, got shape (2,)``); so is a point where the derivative is
+        undefined (nan or inf), which is never returned as a value."""
         env = {**(values or {}), **kwargs}
-        check_point(self.variables, env)
-        known = self._sizes(env)
+        unknown = [n for n in env if n not in self.variables]
+        if unknown:
+            raise EvaluationError(f"{', '.join(unknown)}: not a variable of "
+                                  f"{self.source.strip()} (its variables: "
+                                  f"{', '.join(self.variables)})")
+        arrays = {name: arg.real_array(name, value) for name, value in env.items()}
+        check_point(self.variables, arrays)
+        point, known = self._point(arrays)
         with np.errstate(all="ignore"):
-            f = evaluate(self.function, env, known)
+            f = evaluate(self.function, point, known)
         if not np.all(np.isfinite(f)):  # 0^a at a = -1: no function, no derivative
-            why = testing.undefined_part([self.function], env, known) or \
+            why = testing.undefined_part([self.function], point, known) or \
                 "its value is not finite"
             raise UndefinedError(f"the function has no finite value at this point: {why}")
-        return self.evaluate(env, known)
+        return self.evaluate(point, known)
 
     def _mixed(self, order: int) -> testing.Value:
         """The value of the ``order``-th derivative in mixed layout."""
@@ -407,6 +437,8 @@ class Derivative:
         t = self.tensors[order - 1]
         return lambda env, sizes: evaluate_tensor(t, env, sizes)
 
+    @arg.entry_point(seed=arg.integer(0, arg.MAX_SEED), points=arg.integer(1, arg.MAX_POINTS),
+                     tolerance=arg.positive_real)
     def check(self, seed: int = 0, points: int = 3,
               tolerance: float = 1e-6) -> testing.CheckResult:
         """Compare every order with central finite differences of the order below (of
@@ -477,6 +509,7 @@ class Derivative:
         return self.text
 
     # --- step by step (explain.py) -------------------------------------------------------
+    @arg.entry_point(method=arg.text, lang=arg.text)
     def derivation(self, method: str = "differential",
                    lang: str = "en") -> explain.Derivation:
         """The derivation, step by step, each step checked numerically (issue 5):
@@ -546,8 +579,12 @@ def _wrt_names(wrt: str | Sequence[str], order: int | None) -> list[str]:
     if not names:
         raise OptionError("wrt must name at least one variable")
     if order is not None:
-        if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
             raise OptionError(f"order must be a positive integer, got {order!r}")
+        if order > MAX_ORDER:
+            shown = str(order) if order < 10**12 else f"about 10^{len(str(order)) - 1}"
+            raise OptionError(f"order {shown} is too high; matdiff computes up to order "
+                              f"{MAX_ORDER}")
         if len(names) != 1:
             raise OptionError("give either one variable and an order, or a list of "
                               f"variables; got wrt={names!r} and order={order}")
@@ -617,6 +654,7 @@ class ExpressionInfo:
     variables: tuple[VariableInfo, ...]
 
 
+@arg.entry_point(expr=arg.expression, declare=arg.declarations)
 def describe_expression(expr: str, declare: Declarations = None) -> ExpressionInfo:
     """Parse ``expr`` (never evaluate it) and report its shape and its variables with
     their inferred types and dimensions, declared ones included."""
@@ -630,6 +668,8 @@ def describe_expression(expr: str, declare: Declarations = None) -> ExpressionIn
                           tuple(rows))
 
 
+@arg.entry_point(expr=arg.expression, wrt=arg.name_list, declare=arg.declarations,
+                 layout=arg.choice(*LAYOUTS), symmetric_gradient=arg.choice(*SYMMETRIC_GRADIENTS))
 def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None,
                layout: str = "mixed", symmetric_gradient: str = "symmetrized",
                order: int | None = None) -> Derivative:
@@ -658,6 +698,8 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
                       g, df, rewrites)
 
 
+@arg.entry_point(expr=arg.expression, wrt=arg.text, backend=arg.text, hessian=arg.flag,
+                 declare=arg.declarations)
 def generate_module(expr: str, wrt: str, backend: str = "numpy", hessian: bool = False,
                     declare: Declarations = None) -> str:
     """A standalone Python module for ``expr``: ``f``, ``grad`` and (``hessian=True``)

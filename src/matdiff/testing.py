@@ -19,19 +19,16 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .arguments import MAX_POINTS, bounded_sizes
 from .errors import EvaluationError, LimitError, OptionError
 from .evaluate import evaluate
 from .ir.nodes import Node
 from .printing import to_text
-from .shapes import Dim
+from .shapes import Dim, show_dim
 
 Array = NDArray[np.float64]
 Structure = Literal["general", "symmetrized", "cookbook", "diagonal"]
 _CONDITIONED_OPS = frozenset({"inv", "det", "logdet", "matpow"})
-MAX_CHECK_ENTRIES = 1_000_000
-"""The most entries one array of a numerical check may have (8 MB of float64): checked by
-:func:`choose_sizes` before anything is allocated, so a declared ``vector(999999999)``
-is refused with a limit error instead of allocating gigabytes."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +65,8 @@ def choose_sizes(nodes: list[Node], rng: np.random.Generator) -> dict[Dim, int]:
             for d in node.shape.dims:
                 if d not in sizes:
                     sizes[d] = d if isinstance(d, int) else int(rng.integers(2, 5))
-            entries = math.prod(sizes[d] for d in node.shape.dims)
-            if entries > MAX_CHECK_ENTRIES:
-                dims = " x ".join(f"{sizes[d]:,}" for d in node.shape.dims)
-                total = f" = {entries:,}" if len(node.shape.dims) > 1 else ""
-                raise LimitError(
-                    f"a numerical check would need an array of {dims}{total} entries; "
-                    f"the limit is {MAX_CHECK_ENTRIES:,}: check with smaller declared "
-                    f"sizes (or symbolic ones)")
+    # before anything is allocated: a declared vector(999999999) is a limit error
+    bounded_sizes(sizes, [n.shape.dims for root in nodes for n in root.walk()], show_dim)
     return sizes
 
 
@@ -116,7 +107,10 @@ def _draw(var: Node, sizes: Mapping[Dim, int], rng: np.random.Generator,
 
 def sample_point(expr: Node, variables: Mapping[str, Node], sizes: Mapping[Dim, int],
                  rng: np.random.Generator, attempts: int = 6) -> dict[str, Array]:
-    """Random values for ``variables`` at which ``expr`` evaluates to finite numbers."""
+    """Random values for ``variables`` at which ``expr`` evaluates to finite numbers.
+    A variable of more than :data:`~matdiff.arguments.MAX_ENTRIES` entries at ``sizes``
+    is a :class:`~matdiff.errors.LimitError`, before anything is allocated."""
+    bounded_sizes(sizes, [v.shape.dims for v in variables.values()], show_dim)
     conditioned = _conditioned(expr)
     for attempt in range(attempts):
         env = {name: _draw(v, sizes, rng, min(attempt, 2), name in conditioned)
@@ -271,8 +265,6 @@ def _points(points: object) -> int:
     return int(points)
 
 
-MAX_POINTS = 1000
-"""More random points than this only take longer (each costs a finite-difference pass)."""
 
 
 def check_gradient(expr: Node, gradient: Node, variable: Node,
@@ -319,6 +311,28 @@ def _along(value: Value, env: Mapping[str, Array], name: str,
     return f
 
 
+MAX_DIRECTIONS = 20_000
+"""The most entries a variable of a finite-difference check may have: each entry costs
+four evaluations of the order below."""
+
+
+def _bound_work(function: Node, stages: Sequence[Stage], variables: Mapping[str, Node],
+                sizes: Mapping[Dim, int]) -> None:
+    """A :class:`LimitError` before any work when a stage's finite differences would take
+    more than :data:`MAX_DIRECTIONS` directions or a Jacobian more than
+    :data:`~matdiff.arguments.MAX_ENTRIES` entries."""
+    dims = list(function.shape.dims)
+    for name, _, _ in stages:
+        var = variables[name].shape.dims
+        directions = math.prod(sizes.get(d, 1) if not isinstance(d, int) else d for d in var)
+        if directions > MAX_DIRECTIONS:
+            raise LimitError(f"a finite-difference check by {name} would perturb "
+                             f"{directions} entries; the limit is {MAX_DIRECTIONS}: check "
+                             "with smaller sizes")
+        dims += var
+        bounded_sizes(sizes, [tuple(dims)], show_dim)
+
+
 def check_chain(function: Node, stages: Sequence[Stage], variables: Mapping[str, Node],
                 nodes: Sequence[Node] = (), seed: int = 0, points: int = 3,
                 tolerance: float = 1e-6) -> CheckResult:
@@ -331,6 +345,7 @@ def check_chain(function: Node, stages: Sequence[Stage], variables: Mapping[str,
     points = _points(points)
     rng = np.random.default_rng(seed)
     sizes = choose_sizes([function, *nodes, *variables.values()], rng)
+    _bound_work(function, stages, variables, sizes)
     worst = 0.0
 
     def value_of_function(env: Mapping[str, Array], sz: Mapping[Dim, int]) -> Array:

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import api
+from .. import arguments as arg
 from ..errors import EvaluationError, OptionError
 from ..evaluate import dimension_sizes
 from ..printing import to_latex
@@ -119,6 +120,7 @@ class Gradient:
         env = {**(values or {}), **kwargs}
         return [value_at(p, env) for p in self.parts]
 
+    @arg.entry_point(values=arg.optional_mapping)
     def at(self, values: Mapping[str, ArrayLike] | None = None,
            **kwargs: ArrayLike) -> NDArray[np.float64]:
         """The gradient's value as one float vector (scalar variables: the partials in

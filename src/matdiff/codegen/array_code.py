@@ -4,8 +4,13 @@ Conventions of the generated code (the NumPy backend; others follow it):
 
 * The only global name it uses is the backend's module (``np``); every variable appears
   by its name, and a differential ``dX`` by the name ``dX``.  A name that is a Python
-  keyword or equals the module prefix gets a trailing underscore (``lambda`` ->
-  ``lambda_``, ``np`` -> ``np_``); :func:`variable_names` gives the mapping.
+  keyword, a backend's module name (``np``, ``jnp``, ``torch``) or the module helper
+  ``_check_shapes``, followed by any number of underscores, gets one more underscore
+  (``lambda`` -> ``lambda_``, ``np`` -> ``np_``, ``np_`` -> ``np__``): one-to-one and the
+  same in every backend; :func:`variable_names` gives the mapping.
+* A number that is a function's argument is a float of the backend (``np.abs(3.0)``,
+  ``torch.tensor(3.0, dtype=x.dtype, device=x.device)``): an integer refuses a negative
+  power and torch functions refuse Python numbers.
 * Values follow ``shapes.py``: matrices are 2-D arrays, vectors *and* row vectors 1-D
   arrays, scalars Python floats or 0-d arrays.  So a transpose is ``.T`` for a matrix
   and nothing otherwise, and ``tr`` of a scalar is the scalar.
@@ -100,12 +105,22 @@ def input_key(leaf: Node) -> str:
     return "d" + name if leaf.op == "differential" else name
 
 
+RESERVED_NAMES: frozenset[str] = frozenset(keyword.kwlist) | {"np", "jnp", "torch",
+                                                               "_check_shapes"}
+"""Names generated code cannot give an input: Python's keywords (``lambda``, ``None``),
+the backends' module names (one set for every backend, so an input has the same name in
+NumPy, JAX and torch code) and the shape-check helper of a generated module."""
+
+
 def python_name(name: str, backend: str | Backend = "numpy") -> str:
-    """The Python name of input ``name``: a trailing ``_`` for keywords and the module."""
-    be = get_backend(backend)
-    if keyword.iskeyword(name) or name == be.module:
-        return name + "_"
-    return name
+    """The Python name of input ``name`` in generated code (the same for every backend).
+
+    A name that is one of :data:`RESERVED_NAMES` followed by any number of underscores
+    gets one more underscore: ``lambda -> lambda_``, ``np -> np_``, ``np_ -> np__``;
+    every other name is itself.  The mapping is one-to-one, so two inputs never share a
+    Python name (``np'*x + np_'*x`` takes ``np_`` and ``np__``)."""
+    get_backend(backend)
+    return name + "_" if name.rstrip("_") in RESERVED_NAMES else name
 
 
 def variable_names(node: Node, backend: str | Backend = "numpy") -> dict[str, str]:
@@ -133,11 +148,14 @@ def variable_names(node: Node, backend: str | Backend = "numpy") -> dict[str, st
 
 
 def reference_input(node: Node, names: Mapping[str, str]) -> str | None:
-    """The Python name of an array input of ``node`` (the first non-scalar variable by
-    name), whose dtype and device constructors follow; ``None`` if there is none."""
-    arrays = sorted(n.attrs[0] for n in node.walk()
-                    if n.op == "var" and not n.shape.is_scalar)
-    return names[arrays[0]] if arrays else None
+    """The Python name of an input of ``node`` whose dtype and device constructors and
+    constants follow (torch): the first non-scalar variable by name, else the first
+    scalar one (torch code takes its inputs as tensors); ``None`` if there is none."""
+    leaves = {n.attrs[0]: n for n in node.walk() if n.op == "var"}
+    arrays = sorted(name for name, n in leaves.items() if not n.shape.is_scalar)
+    scalars = sorted(name for name, n in leaves.items() if n.shape.is_scalar)
+    chosen = (arrays or scalars or [None])[0]
+    return None if chosen is None else names[chosen]
 
 
 Row = Callable[["Printer", Node], "str | Code"]
@@ -192,6 +210,14 @@ class Printer:
 
     def size(self, d: Dim) -> str:
         return size_code(self.sizes, d)
+
+    def arg(self, node: Node) -> str:
+        """The code of ``node`` as an argument of a backend function: a number is a
+        float of the backend (``np.abs(3)`` would be an integer, which refuses a negative
+        power, and ``torch.log`` refuses a Python number: ``torch.tensor(3.0, ...)``)."""
+        if node.op != "const":
+            return self.code(node).text
+        return self.backend.call("scalar", (float_literal(node.attrs[0]),), self.ref)
 
     def shape(self, s: Shape) -> str:
         return shape_code(self.sizes, s.dims)
@@ -320,7 +346,7 @@ def _tr(p: Printer, node: Node) -> Code:
 
 
 def _call(key: str, *extra: str) -> Row:
-    return lambda p, node: p.call(key, p.code(node.args[0]).text, *extra)
+    return lambda p, node: p.call(key, p.arg(node.args[0]), *extra)
 
 
 ROWS: dict[str, Row] = {
@@ -334,17 +360,16 @@ ROWS: dict[str, Row] = {
     "hadamard": _hadamard,
     "ediv": _ediv,
     "power": _power,
-    "matpow": lambda p, node: p.call("matrix_power", p.code(node.args[0]).text,
+    "matpow": lambda p, node: p.call("matrix_power", p.arg(node.args[0]),
                                      str(node.attrs[0])),
     "transpose": _transpose,
-    "broadcast": lambda p, node: p.call("full", p.shape(node.shape),
-                                        p.code(node.args[0]).text),
+    "broadcast": lambda p, node: p.call("full", p.shape(node.shape), p.arg(node.args[0])),
     "sum": _call("sum"),
-    "norm1": lambda p, node: p.call("sum", p.call("abs", p.code(node.args[0]).text)),
+    "norm1": lambda p, node: p.call("sum", p.call("abs", p.arg(node.args[0]))),
     "norm2": _call("norm"),
     "tr": _tr,
     "det": _call("det"),
-    "logdet": lambda p, node: p.call("slogdet", p.code(node.args[0]).text) + "[1]",
+    "logdet": lambda p, node: p.call("slogdet", p.arg(node.args[0])) + "[1]",
     "inv": _call("inv"),
     "diagm": _call("diag"),
     "diagv": _call("diag"),

@@ -39,6 +39,9 @@ class Backend:
     einsum_optimize: str = "optimize=True"
     imports: str = ""
     fuses_sums: bool = False
+    unreferenced: str = ""
+    """What replaces ``, dtype={ref}.dtype, device={ref}.device`` in a template when the
+    code has no input to take them from (torch: float64, as the reference evaluator)."""
 
     def fn(self, key: str) -> str:
         """The qualified function name, e.g. ``fn("det") == "np.linalg.det"``."""
@@ -49,9 +52,12 @@ class Backend:
         templates that take its dtype and device)."""
         template = self.templates.get(key)
         if template is None:
+            if key == "scalar":  # a number needs no call where the library takes floats
+                return args[0]
             return f"{self.fn(key)}({', '.join(args)})"
         if "{ref}" in template and ref is None:
-            template = template.replace(", dtype={ref}.dtype, device={ref}.device", "")
+            template = template.replace(", dtype={ref}.dtype, device={ref}.device",
+                                        self.unreferenced)
         return template.format(*args, ref=ref)
 
 
@@ -99,7 +105,11 @@ TORCH = Backend(
     MappingProxyType({
         # relu is printed as maximum(x, 0); torch.maximum wants two tensors
         "maximum": "torch.clamp_min({0}, {1})",
-        "heaviside": "torch.heaviside({0}, torch.zeros(()" + _LIKE + "))",
+        # heaviside(x, 0) with step(0) = 0, in x's own dtype (torch.heaviside wants its
+        # two arguments of one dtype): max(sign(x), 0) is 1, 0, 0 (nan stays nan)
+        "heaviside": "torch.clamp_min(torch.sign({0}), 0)",
+        # a number as a function's argument: torch functions take tensors only
+        "scalar": "torch.tensor({0}" + _LIKE + ")",
         "eye": "torch.eye({0}" + _LIKE + ")",
         "ones": "torch.ones({0}" + _LIKE + ")",
         "zeros": "torch.zeros({0}" + _LIKE + ")",
@@ -108,6 +118,7 @@ TORCH = Backend(
     }),
     einsum_optimize="",  # torch.einsum orders contractions itself (opt_einsum)
     imports="import torch",
+    unreferenced=", dtype=torch.float64",
 )
 """PyTorch: device-agnostic (constructors take ``dtype``/``device`` from an input)."""
 

@@ -18,6 +18,7 @@ any sizes).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -181,8 +182,10 @@ def to_program(roots: Sequence[Root], sizes: Mapping[Dim, str] | None = None,
         ref = ref or reference_input(n, inputs)
     p = FastPrinter(be, sizes or {}, inputs, ref, dims)
     statements: list[tuple[str, str]] = []
-    for k, node in enumerate(shared_subexpressions(all_nodes, _worth)):
-        name = f"{temp}{k}"
+    # temporaries never take an input's name (an input may be called t0)
+    free = (f"{temp}{k}" for k in itertools.count() if f"{temp}{k}" not in inputs.values())
+    for node in shared_subexpressions(all_nodes, _worth):
+        name = next(free)
         statements.append((name, _print(p, node)))
         p.memo[node] = Code(name, ATOM)
         p.named.add(node)
@@ -196,7 +199,7 @@ def to_program(roots: Sequence[Root], sizes: Mapping[Dim, str] | None = None,
                 outputs.append(to_einsum_code(r, sizes, be, code=code))
                 continue
             # L and R as statements of their own: the module reads one line per column
-            left, right = f"{temp}{len(statements)}", f"{temp}{len(statements) + 1}"
+            left, right = next(free), next(free)
             statements += [(left, block.left), (right, block.right)]
             outputs.append(block.product.format(left=left, right=right))
         else:

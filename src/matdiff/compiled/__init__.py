@@ -28,19 +28,21 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .codegen import Root, get_backend, python_name, to_program
-from .errors import OptionError, ShapeError, UnsupportedError
-from .ir import build as b
-from .ir.matrix_form import contract, to_matrix
-from .ir.nodes import Node
-from .ir.tensor import Factor, KroneckerForm, Tensor, Term, fresh_for, normalize
-from .shapes import Dim, show_dim
-from .simplify import simplify
+from .. import arguments as arg
+from ..codegen import Root, get_backend, python_name, to_program
+from ..errors import EvaluationError, OptionError, ShapeError, UnsupportedError
+from ..ir import build as b
+from ..ir.matrix_form import contract, to_matrix
+from ..ir.nodes import Node
+from ..ir.tensor import Factor, KroneckerForm, Tensor, Term, fresh_for, normalize
+from ..shapes import Dim, show_dim
+from ..simplify import simplify
+from .module import DerivativeLike, module_source
 
 BACKEND_MODULES: Mapping[str, str] = {"numpy": "numpy", "jax": "jax.numpy",
                                       "torch": "torch"}
@@ -87,6 +89,13 @@ def bind_dims(variables: Mapping[str, Node], shapes: Mapping[str, tuple[int, ...
                 dims[d] = n
                 where.setdefault(d, f"{name}.shape[{axis}]")
     return dims
+
+
+def _linalg_errors(backend: str) -> tuple[type[Exception], ...]:
+    """The exceptions a backend raises for a singular matrix (JAX gives inf/nan)."""
+    if backend == "torch":
+        return (np.linalg.LinAlgError, backend_module("torch").linalg.LinAlgError)
+    return (np.linalg.LinAlgError,)
 
 
 def _shape_of(value: Any) -> tuple[int, ...]:
@@ -146,10 +155,8 @@ class Compiled:
                     else "no positional arguments")
             raise OptionError(f"{self.name} takes {what} and the variables by name; "
                               f"got {len(args)} positional")
-        values = [env[n] for n in self.variables] + list(args)
-        shapes = {n: _shape_of(env[n]) for n in self.variables}
-        if self.direction is not None:
-            shapes[self._dname] = _shape_of(args[0])
+        values = self._arrays([env[n] for n in self.variables] + list(args))
+        shapes = {n: _shape_of(v) for n, v in zip(self._all_vars(), values, strict=True)}
         return values, shapes
 
     @property
@@ -163,49 +170,134 @@ class Compiled:
             out[self._dname] = self.direction
         return out
 
+    def __post_init__(self) -> None:
+        get_backend(self.backend)  # an unknown backend is refused at once
+        # the Python spelling of a name (lambda_ for lambda) is accepted as a keyword too
+        # (a user's own name wins: with np and np_ both inputs, np_ is the user's np_)
+        names = self._all_vars()
+        self._aliases = {python_name(n): n for n in names
+                         if python_name(n) != n and python_name(n) not in names}
+
     def __call__(self, *args: Any, **env: Any) -> Any:
         # Fast path: inputs of shapes seen before were checked then; a repeated call
         # costs a dict lookup (the checks cost ~10 µs, as much as a small gradient).
         hit = None
-        if len(env) == len(self.variables):
+        if len(env) == len(self.variables) and len(args) == (self.direction is not None):
             try:
                 values = [env[n] for n in self.variables] + list(args)
             except KeyError:
                 values = []
             else:
+                values = self._arrays(values)
                 key = tuple(_quick_shape(v) for v in values)
                 hit = self._checked.get(key)
         if hit is None:
+            env = {self._aliases.get(k, k): v for k, v in env.items()}
             values, shapes = self._check(args, env)
             key = tuple(shapes.values())
             dims = bind_dims(self._all_vars(), shapes)
+            arg.bounded_sizes(dims, [v.shape.dims for v in self._all_vars().values()],
+                              show_dim)
             entry = self._cache.get(key)
             if entry is None:
                 entry = self._generate(dims)
                 self._cache[key] = entry
             hit = self._checked[key] = (entry[0], dims)
         fn, dims = hit
-        if self.backend == "torch":
-            torch = backend_module("torch")
-            values = [torch.as_tensor(v) if isinstance(v, np.ndarray) else v
-                      for v in values]
-        out = fn(*values)
+        try:
+            out = fn(*values)
+        except _linalg_errors(self.backend) as e:
+            raise EvaluationError(f"{self.name}: a matrix that is inverted (or solved "
+                                  f"with) is singular at this point ({e})") from None
+        out = tuple(self._finite(o, values) for o in out)
         return out if self.post is None else self.post(list(out), dims)
+
+    def _arrays(self, values: list[Any]) -> list[Any]:
+        """Each value as an array of the backend: floating arrays of the backend pass
+        through untouched (the fast path); anything else array-like (lists, Python
+        numbers, NumPy arrays for torch / JAX, integer arrays) is converted, and a value
+        that is not real numbers is an :class:`EvaluationError` naming it."""
+        if self.backend == "numpy":
+            if all(type(v) is np.ndarray and v.dtype.kind == "f" for v in values):
+                return values
+            names = list(self._all_vars())
+            return [v if type(v) is np.ndarray and v.dtype.kind == "f"
+                    else arg.real_array(names[k], v) for k, v in enumerate(values)]
+        names = list(self._all_vars())
+        module = self._module()
+        if self.backend == "torch":
+            tensors = [v for v in values if isinstance(v, module.Tensor)]
+            device = tensors[0].device if tensors else None
+            return [v if isinstance(v, module.Tensor) and v.is_floating_point()
+                    else module.as_tensor(arg.real_array(names[k], v), device=device)
+                    for k, v in enumerate(values)]
+        jax = importlib.import_module("jax")
+        return [v if isinstance(v, jax.Array) and module.issubdtype(v.dtype, module.floating)
+                else module.asarray(arg.real_array(names[k], v))
+                for k, v in enumerate(values)]
+
+    def _module(self) -> Any:
+        """The backend's array module (imported once per Compiled)."""
+        module = self.__dict__.get("_array_module")
+        if module is None:
+            module = self.__dict__["_array_module"] = backend_module(self.backend)
+        return module
+
+    def _finite(self, out: Any, values: list[Any]) -> Any:
+        """``out`` as an array of the backend, or an :class:`EvaluationError` when it
+        holds nan or inf (naming the input that does, if one does): an undefined value
+        is never returned."""
+        if type(out) is np.ndarray and np.isfinite(out).all():  # the common case, ~1 µs
+            return out
+        module = self._module()
+        if isinstance(out, (int, float)):  # a constant derivative: still an array
+            out = (np.float64(out) if self.backend == "numpy"
+                   else module.asarray(float(out)) if self.backend == "jax"
+                   else module.tensor(float(out), dtype=module.float64))
+        if bool(module.all(module.isfinite(out))):
+            return out
+        for name, v in zip(self._all_vars(), values, strict=True):
+            if not bool(module.all(module.isfinite(v))):
+                raise EvaluationError(f"the value of {name} has entries that are not "
+                                      "finite (nan or inf); derivatives are evaluated at "
+                                      "finite points")
+        raise EvaluationError(f"{self.name}: not defined at this point (the computation "
+                              "gives nan or inf there)")
 
     def at(self, **env: Any) -> Callable[[Any], Any]:
         """``v -> self(v, **env)``: the product with the variables fixed."""
         return lambda v: self(v, **env)
 
+    def _shapes(self, shapes: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+        """``name -> shape`` as given to :meth:`source` / :meth:`function`: every input
+        by name, each shape a tuple of sizes (ints >= 0)."""
+        names = self._all_vars()
+        shapes = {self._aliases.get(k, k): v for k, v in shapes.items()}
+        missing = [n for n in names if n not in shapes]
+        unknown = [n for n in shapes if n not in names]
+        if missing or unknown:
+            raise OptionError(f"give the shape of every input by name ({', '.join(names)})"
+                              + (f"; missing {', '.join(missing)}" if missing else "")
+                              + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+        out: dict[str, tuple[int, ...]] = {}
+        size = arg.integer(0, arg.MAX_ENTRIES)
+        for n, shape in shapes.items():
+            if not isinstance(shape, (tuple, list)):
+                raise OptionError(f"the shape of {n} must be a tuple of sizes such as "
+                                  f"(3,) or (3, 4), got {shape!r}")
+            out[n] = tuple(size(f"a size in the shape of {n}", k) for k in shape)
+        return out
+
     def source(self, **shapes: tuple[int, ...]) -> str:
         """The generated Python function for inputs of these shapes (by name)."""
-        dims = bind_dims(self._all_vars(), shapes)
+        dims = bind_dims(self._all_vars(), self._shapes(shapes))
         return self._generate(dims)[1]
 
     def function(self, **shapes: tuple[int, ...]) -> Callable[..., Any]:
         """The raw generated function (positional arguments in ``inputs`` order, then
         the direction; returns a tuple of outputs) for inputs of these shapes: jit-able
         and vmap-able for JAX."""
-        dims = bind_dims(self._all_vars(), shapes)
+        dims = bind_dims(self._all_vars(), self._shapes(shapes))
         return self._generate(dims, jit=False)[0]
 
     def _generate(self, dims: dict[Dim, int], jit: bool = True
@@ -272,6 +364,11 @@ class Factored:
 
     def apply(self, v: Any) -> Any:
         fr, fc, vr, vc = self._sizes()
+        if not hasattr(v, "shape") or not hasattr(v, "reshape"):
+            v = arg.real_array("the direction", v)  # a list or number: NumPy
+        if tuple(v.shape) != self.v_shape and tuple(v.shape) != (vr, vc):
+            raise ShapeError(f"the direction must have the variable's shape "
+                             f"{self.v_shape}, got {tuple(v.shape)}")
         v2 = self._matrix(v, vr, vc)
         out = None
         for c, left, right in zip(self.coefficients, self.lefts, self.rights, strict=True):
@@ -321,167 +418,6 @@ def fresh_tensor(node: Node) -> Tensor:
     """``node`` as a one-term tensor over fresh indices."""
     idx = fresh_for(node.shape)
     return Tensor(idx, (Term(Fraction(1), (Factor(node, idx),)),))
-
-
-# --- a standalone module -------------------------------------------------------------
-
-class DerivativeLike(Protocol):
-    """What :func:`module_source` reads from an :class:`matdiff.api.Derivative`."""
-
-    source: str
-    function: Node
-    variables: dict[str, Node]
-    wrt_variables: tuple[Node, ...]
-
-    @property
-    def sizes(self) -> dict[Dim, str]: ...
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def result(self) -> Node | None: ...
-
-    @property
-    def tensor(self) -> Tensor: ...
-
-    @property
-    def layout(self) -> str: ...
-
-
-def _root(d: DerivativeLike) -> Root:
-    return d.result if d.result is not None else d.tensor
-
-
-_CHECK = '''
-
-# --- shape checks and a finite-difference check (no matdiff needed) --------------------
-
-_SHAPES = {shapes}
-_DECLARED = {declared}
-_HAS_HESSIAN = {hessian}
-
-
-def _check_shapes(**arrays):
-    """Each input has the declared number of axes and the dimensions agree."""
-    dims = {{}}
-    for name, value in arrays.items():
-        want = _SHAPES[name]
-        got = tuple(getattr(value, "shape", ()))
-        if len(got) != len(want):
-            raise ValueError(f"{{name}} must have shape ({{', '.join(map(str, want))}}), "
-                             f"got an array of shape {{got}}")
-        for axis, (d, n) in enumerate(zip(want, got)):
-            known = d if isinstance(d, int) else dims.get(d)
-            if known is not None and known != n:
-                raise ValueError(f"{{name}}.shape[{{axis}}] is {{n}}, but dimension {{d}} "
-                                 f"is {{known}}; {{name}} must have shape "
-                                 f"({{', '.join(map(str, want))}})")
-            dims.setdefault(d, n)
-
-
-def _sample(rng, sizes):
-    """Random inputs that respect the declarations (spd, symmetric, positive, ...)."""
-    import numpy
-    point = {{}}
-    for name, want in _SHAPES.items():
-        shape = tuple(d if isinstance(d, int) else sizes[d] for d in want)
-        a = rng.normal(size=shape)
-        props = _DECLARED.get(name, ())
-        if "spd" in props:
-            a = a @ a.T + shape[0] * numpy.eye(shape[0])
-        elif "symmetric" in props:
-            a = (a + a.T) / 2
-        if "diagonal" in props:
-            a = numpy.diag(numpy.diag(a))
-        if "positive" in props:
-            a = numpy.abs(a) + 0.5
-        point[name] = a
-    return point
-
-
-def check_gradient(seed=0, step=1e-6, tolerance=1e-5):
-    """Compare grad (and hessian) along random directions with central finite
-    differences of f (of grad) at a random point; raises AssertionError on a mismatch."""
-    import numpy
-    _prepare()
-    rng = numpy.random.default_rng(seed)
-    sizes = {{d: 3 + k for k, d in enumerate(sorted({{d for s in _SHAPES.values()
-                                                     for d in s if isinstance(d, str)}}))}}
-    point = _sample(rng, sizes)
-    direction = _sample(rng, sizes)[{wrt!r}]
-    stages = [(f, grad)] + ([(grad, hessian)] if _HAS_HESSIAN else [])
-    for low, high in stages:
-        def along(t):
-            moved = dict(point, **{{{wrt!r}: point[{wrt!r}] + t * direction}})
-            return numpy.asarray(_to_numpy(low(**_from_numpy(moved))))
-        numeric = (along(step) - along(-step)) / (2 * step)
-        value = numpy.asarray(_to_numpy(high(**_from_numpy(point))))
-        exact = numpy.tensordot(value, direction, axes=numpy.ndim(direction))
-        error = numpy.max(numpy.abs(exact - numeric)) / max(1.0, numpy.max(numpy.abs(numeric)))
-        assert error < tolerance, f"{{high.__name__}}: relative error {{error:.2e}}"
-    return True
-
-
-if __name__ == "__main__":
-    check_gradient()
-    print("gradient check passed" + (" (and hessian)" if _HAS_HESSIAN else ""))
-'''
-
-_CONVERT = {
-    "numpy": ("def _prepare():\n    pass\n\n\ndef _from_numpy(arrays):\n    return arrays\n\n\n"
-              "def _to_numpy(value):\n    return value\n"),
-    "jax": ("def _prepare():\n    \"\"\"The check runs in float64.\"\"\"\n"
-            "    import jax\n    jax.config.update('jax_enable_x64', True)\n\n\n"
-            "def _from_numpy(arrays):\n    return {k: jnp.asarray(v) for k, v in "
-            "arrays.items()}\n\n\ndef _to_numpy(value):\n    import numpy\n"
-            "    return numpy.asarray(value)\n"),
-    "torch": ("def _prepare():\n    pass\n\n\ndef _from_numpy(arrays):\n"
-              "    return {k: torch.as_tensor(v) for k, v in arrays.items()}\n\n\n"
-              "def _to_numpy(value):\n"
-              "    return value.detach().cpu().numpy() if hasattr(value, 'detach') "
-              "else value\n"),
-}
-
-
-def _dim_text(d: Dim) -> str | int:
-    return d if isinstance(d, int) else show_dim(d)
-
-
-def module_source(gradient: DerivativeLike, hessian: DerivativeLike | None,
-                  backend: str = "numpy") -> str:
-    """A readable, standalone Python module: ``f``, ``grad`` (and ``hessian``), each
-    with its formula in the docstring and shape checks, a ``check_gradient`` helper
-    (finite differences along random directions) and a ``__main__`` block running it.
-    Derivatives are in mixed layout (the gradient has the variable's shape)."""
-    be = get_backend(backend)
-    variables = dict(gradient.variables)
-    params = ", ".join(python_name(n, be) for n in variables)
-    wrt = str(gradient.wrt_variables[0].attrs[0])
-    pieces = [("f", gradient.function, f"f = {gradient.source.strip()}"),
-              ("grad", _root(gradient), f"d f / d {wrt} = {gradient.text}")]
-    if hessian is not None:
-        pieces.append(("hessian", _root(hessian),
-                       f"d^2 f / d {wrt} d {wrt} = {hessian.text}"))
-    shapes = {n: tuple(_dim_text(d) for d in v.shape.dims) for n, v in variables.items()}
-    declared = {n: sorted(v.attrs[1]) for n, v in variables.items() if v.attrs[1]}
-    out = [f'"""Generated by matdiff ({be.name}) from  f = {gradient.source.strip()}',
-           "",
-           f"Derivatives by {wrt} in mixed layout: the gradient has the shape of {wrt}, "
-           f"the Hessian",
-           f"has axes {wrt}.shape + {wrt}.shape.  Vectors are 1-D arrays.  Run this file "
-           "to check",
-           'the gradient against finite differences."""', "", be.imports, "", "",
-           _CONVERT[be.name].rstrip("\n"), ""]
-    checks = ", ".join(f"{python_name(n, be)}={python_name(n, be)}" for n in variables)
-    for name, root, doc in pieces:
-        program = to_program([root], gradient.sizes, be)
-        out += ["", f"def {name}({params}):", f'    """{doc}"""',
-                f"    _check_shapes({checks})", *program.body(),
-                f"    return {program.outputs[0]}", ""]
-    out.append(_CHECK.format(shapes=repr(shapes), declared=repr(declared), wrt=wrt,
-                             hessian=hessian is not None).rstrip("\n"))
-    return "\n".join(out) + "\n"
 
 
 __all__ = ["Compiled", "DerivativeLike", "Factored", "backend_module", "bind_dims",
