@@ -46,9 +46,10 @@ def _free_port() -> int:
         return port
 
 
-SLOW = {"expression": "sum(exp(sin(x).*cos(x).*tanh(x).*exp(x)))", "wrt": ["x"],
-        "order": 8, "declare": [], "steps": True, "check": True}
-"""Minutes of work at order 8: runs to the time limit."""
+SLOW = {"expression": "tr(" + "*".join(f"A{i}*X" for i in range(200)) + ")", "wrt": ["X"],
+        "declare": [], "steps": True, "check": True}
+"""Tens of seconds of legitimate work (200 terms of 400 factors, under every work bound):
+runs to the time limit."""
 
 
 def _start(port: int, workers: int | None,

@@ -185,7 +185,7 @@ for backend in ("numpy", "torch", "jax"):
         lambda be=backend: inverse().compile(be)(x=np.ones(2), X=np.zeros((2, 2))))
 case("inverse.at.singular", "undefined|singular")(
     lambda: inverse().at(x=np.ones(2), X=np.zeros((2, 2))))
-case("log.at.undefined", "not defined")(
+case("log.at.undefined", "undefined|not defined")(
     lambda: matdiff.derivative("sum(log(x))", "x").at(x=[0.0, 2.0]))
 case("log.compiled.undefined", "not defined")(
     lambda: matdiff.derivative("sum(log(x))", "x").compile()(x=np.array([0.0, 2.0])))

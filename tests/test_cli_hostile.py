@@ -183,8 +183,8 @@ def test_moderate_products_still_answer() -> None:
     ("x=[NaN]", "NaN"),
     ("x=[Infinity]", "Infinity"),
     ("x=[-Infinity]", "Infinity"),
-    ("x=[1e400]", "exponent"),
-    ("x=1e-400", "exponent"),
+    ("x=[1e400]", "floating-point range"),
+    ("x=1e-400", "too small for floating point"),
     ("x=" + "9" * 99 + "e300", "beyond the floating-point range"),
     ("x=[" + "9" * 5000 + "]", "digits"),
     ("x=[1e99999999]", "exponent"),
@@ -231,7 +231,7 @@ def _files(tmp_path: Path) -> None:
     ("@archive.npy", "single NumPy array"),
     ("@text.npy", "not a NumPy array file"),
     ("@obj.json", "numbers"),
-    ("@big.json", "exponent"),
+    ("@big.json", "floating-point range"),
     ("@missing.npy", "no such file"),
     ("@folder.npy", "not a file"),
     ("@notes.txt", ".npy or .json"),
@@ -321,9 +321,9 @@ def test_plot_is_written(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
 
 def test_undefined_gradient_is_said(capsys: pytest.CaptureFixture[str]) -> None:
     err = refused(capsys, "tangent", "sqrt(x) + y + z = 1", "--at=0,0,1")
-    assert "gradient" in err and "not defined" in err
+    assert re.search("gradient|derivative", err) and re.search("not defined|undefined", err)
     err = refused(capsys, "tangent", "sqrt(x) + y + z = 1", "--at=-1,0,1")
-    assert "not defined" in err
+    assert re.search("not defined|undefined", err)
 
 
 @pytest.mark.parametrize("point", [[float("nan"), -2, 5], [float("inf"), -2, 5],

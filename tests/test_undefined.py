@@ -195,7 +195,7 @@ def test_check_says_what_is_undefined() -> None:
 @pytest.mark.parametrize("points", [0, -3, 1.5, "2", True, 10**9])
 def test_check_refuses_bad_point_counts(points: object) -> None:
     d = matdiff.derivative("x'*x", "x")
-    with pytest.raises(OptionError, match="points"):
+    with pytest.raises((OptionError, matdiff.LimitError), match="points"):
         d.check(points=points)  # type: ignore[arg-type]
     assert d.check(points=1).ok
 
