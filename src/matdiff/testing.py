@@ -91,6 +91,14 @@ def _draw(var: Node, sizes: Mapping[Dim, int], rng: np.random.Generator,
     if "diagonal" in props:
         d = np.abs(np.diag(z)) + 0.5 if ("positive" in props or attempt > 0) else np.diag(z)
         return np.diag(d)
+    if attempt >= 3 and not conditioned:
+        # small values, signed then positive: inside the domains of arcsin and arccos
+        # (|u| < 1) and of log/sqrt of small arguments, far from overflow
+        z = 0.3 * np.tanh(z) if attempt == 3 and "positive" not in props else (
+            0.05 + 0.4 * rng.random(shape))
+        if "symmetric" in props:
+            z = (z + z.T) / 2
+        return z
     if "positive" in props or attempt >= 2:
         z = np.abs(z) + 0.5
         if "symmetric" in props:
@@ -113,7 +121,7 @@ def sample_point(expr: Node, variables: Mapping[str, Node], sizes: Mapping[Dim, 
     bounded_sizes(sizes, [v.shape.dims for v in variables.values()], show_dim)
     conditioned = _conditioned(expr)
     for attempt in range(attempts):
-        env = {name: _draw(v, sizes, rng, min(attempt, 2), name in conditioned)
+        env = {name: _draw(v, sizes, rng, min(attempt, 4), name in conditioned)
                for name, v in variables.items()}
         with np.errstate(all="ignore"):
             try:
