@@ -63,8 +63,9 @@ def _diff_cases(cls: str, c: dict[str, Any], surfaces: list[str]) -> list[Case]:
     out: list[Case] = []
     base = {"cls": cls, "expect": c["expect"], "column": c.get("column"),
             "request": _request(c), "note": c.get("note", "")}
-    if "bound" in c:
-        base["bound"] = c["bound"]
+    for key in ("bound", "tolerance"):
+        if key in c:
+            base[key] = c[key]
     check = "derivative" if c["expect"] in ("ok", "either") else None
     for surface in c.get("surfaces", surfaces):
         case = dict(base, surface=surface, check=check)

@@ -135,7 +135,7 @@ def deep(entries: list[dict[str, Any]]) -> list[Case]:
         expr, wrt = _deep(e)
         c = {"id": e.get("id", f"{e['kind']}-{e['n']}"), "expr": expr, "wrt": wrt,
              "expect": e["expect"]}
-        for key in ("flags", "bound", "order", "surfaces", "web"):
+        for key in ("flags", "bound", "order", "surfaces", "web", "tolerance"):
             if key in e:
                 c[key] = e[key]
         if "flags" in e and "steps" in e["flags"]:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hostile import cases as corpus  # noqa: E402
-from hostile.harness import bound_of, run_cases  # noqa: E402
-from hostile.judge import problems  # noqa: E402
+from hostile import cases as corpus
+from hostile.harness import bound_of, run_cases
+from hostile.judge import problems
 
 
 def _reason(found: list[str]) -> str:
@@ -33,13 +33,17 @@ def main() -> int:
     p.add_argument("--write-known", action="store_true")
     p.add_argument("-k", default="")
     p.add_argument("-v", action="store_true")
+    p.add_argument("--slowest", type=int, default=0, metavar="N",
+                   help="also list the N slowest cases")
     args = p.parse_args()
     cases = [c for c in corpus.load() if args.k in c["id"]]
     known = corpus.known_failures()
     t0 = time.monotonic()
     failures: dict[str, list[str]] = {}
     totals: Counter[tuple[str, str, str]] = Counter()
+    times: dict[str, float] = {}
     for case, out in run_cases(cases):
+        times[case["id"]] = float(out.get("elapsed", 0.0))
         found = problems(case, out, bound_of(case))
         key = (case["cls"], case["surface"])
         totals[(*key, "cases")] += 1
@@ -68,6 +72,8 @@ def main() -> int:
         f"{sums[k]:>{w}}" for k, w in zip(("cases", "passed", "failed", "known", "fixed"),
                                           (6, 7, 7, 6, 6), strict=True)))
     print(f"({elapsed:.0f} s)")
+    for ident in sorted(times, key=times.__getitem__, reverse=True)[:args.slowest]:
+        print(f"  {times[ident]:6.2f} s  {ident}")
     unexpected = sorted(i for i in failures if i not in known)
     fixed = sorted(i for i in known if i not in failures and any(c["id"] == i for c in cases))
     if args.v:
