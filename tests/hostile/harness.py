@@ -22,11 +22,12 @@ from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from .execute import Outcome
+from .execute import BUSY_WAIT, Outcome
 
 BOUND = float(os.environ.get("MATDIFF_HOSTILE_BOUND", "2"))
 JOBS = int(os.environ.get("MATDIFF_HOSTILE_JOBS", "2"))
-GRACE = 2.0  # seconds past the bound before a worker is killed
+GRACE = 1.0  # seconds past the bound before a worker is killed
+WALL_FACTOR = 10.0  # an in-process case is also killed after this many bounds of wall time
 WEB_BOUND = 2 * BOUND  # the web app's own time limit: it answers with a limit message
 _START_TIMEOUT = 120.0  # seconds a fresh worker may take to import everything
 SUBPROCESS_EXTRA = 13.0  # a real subprocess imports numpy and matdiff first
@@ -91,6 +92,31 @@ class _Slot:
         self.ready = False
         self.case: dict[str, Any] | None = None
         self.deadline = time.monotonic() + _START_TIMEOUT
+        self.cpu_start: float | None = None
+
+    def dispatch(self, case: dict[str, Any], port: int | None) -> None:
+        """Send ``case``; an in-process case is bounded by the worker's CPU time (a
+        loaded machine slows it, never fails it) and by ``WALL_FACTOR`` bounds of wall
+        time, the others by wall time."""
+        self.case = case
+        bound = bound_of(case)
+        self.cpu_start = None
+        if _in_process(case) and self.process.pid is not None:
+            self.cpu_start = cpu_seconds(self.process.pid)
+        factor = WALL_FACTOR if self.cpu_start is not None else 1.0
+        retry = BUSY_WAIT if case["surface"] == "web" else 0.0  # see execute.run_web
+        self.deadline = time.monotonic() + bound * factor + GRACE + retry
+        self.conn.send((case, bound, port))
+
+    def overran(self) -> bool:
+        """Whether the running case is past its bound (CPU where measured, wall)."""
+        assert self.case is not None
+        if time.monotonic() >= self.deadline:
+            return True
+        if self.cpu_start is None or self.process.pid is None:
+            return False
+        now = cpu_seconds(self.process.pid)
+        return now is not None and now - self.cpu_start > bound_of(self.case) + GRACE
 
     def kill(self) -> None:
         """Kill the worker and every process it started (its own process group)."""
@@ -110,6 +136,23 @@ class _Slot:
             self.process.join(10)
         if self.process.is_alive():
             self.kill()
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of process ``pid`` from /proc (None where unreadable)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _in_process(case: dict[str, Any]) -> bool:
+    return case["surface"] in ("cli", "api")
 
 
 def _free_port() -> int:
@@ -166,13 +209,13 @@ def run_cases(cases: Iterable[dict[str, Any]], jobs: int = JOBS) -> Iterator[
         while any(queues.values()) or any(s.case is not None for s in slots):
             for s in slots:
                 if s.ready and s.case is None and queues[s.web]:
-                    s.case = queues[s.web].pop()
-                    s.deadline = time.monotonic() + bound_of(s.case) + GRACE
-                    s.conn.send((s.case, bound_of(s.case), server.port if server else None))
+                    s.dispatch(queues[s.web].pop(), server.port if server else None)
             waiting = [s for s in slots if s.case is not None or not s.ready]
             if not waiting:
                 break
             timeout = max(0.0, min(s.deadline for s in waiting) - time.monotonic())
+            if any(s.cpu_start is not None and s.case is not None for s in waiting):
+                timeout = min(timeout, 0.1)  # poll the CPU time
             ready = wait([s.conn for s in waiting], timeout)
             for s in waiting:
                 i = slots.index(s)
@@ -192,15 +235,17 @@ def run_cases(cases: Iterable[dict[str, Any]], jobs: int = JOBS) -> Iterator[
                     case, s.case = s.case, None
                     assert case is not None
                     yield case, message
-                elif time.monotonic() >= s.deadline:
-                    if not s.ready:
+                elif not s.ready:
+                    if time.monotonic() >= s.deadline:
                         raise RuntimeError("a hostile-corpus worker did not start in time")
+                elif s.overran():
                     case = s.case
                     assert case is not None
+                    what = "CPU" if s.cpu_start is not None else "wall-clock"
                     s.kill()
                     slots[i] = _Slot(s.web)
-                    yield case, {"timeout": True, "killed_after": bound_of(case) + GRACE,
-                                 "elapsed": bound_of(case) + GRACE}
+                    yield case, {"timeout": True, "elapsed": bound_of(case) + GRACE,
+                                 "killed": f"{bound_of(case) + GRACE:.1f} s of {what} time"}
     finally:
         for s in slots:
             s.stop()

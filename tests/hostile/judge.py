@@ -206,10 +206,18 @@ def _web(case: dict[str, Any], out: dict[str, Any], problems: list[str]) -> bool
     return False
 
 
+def _claims(case: dict[str, Any], out: dict[str, Any]) -> list[str]:
+    """``forbid``: statements a successful answer must not make (a false claim, e.g.
+    that ``abs(a)`` is affine) — checked on what was printed or returned."""
+    texts = [out.get("stdout", ""), out.get("body", ""), *out.get("texts", [])]
+    return [f"claims {phrase!r}" for phrase in case["spec"].get("forbid", [])
+            if any(phrase in t for t in texts if isinstance(t, str))]
+
+
 def problems(case: dict[str, Any], out: dict[str, Any], bound: float) -> list[str]:
     """Everything wrong with ``out`` as the outcome of ``case`` (time bound ``bound``)."""
     if out.get("timeout"):
-        return [f"no answer within {out.get('killed_after', bound):.1f} s (killed)"]
+        return [f"no answer within {out.get('killed', f'{bound:.1f} s')} (killed)"]
     if "harness_error" in out:
         return [f"the harness could not run the case: {out['harness_error']}"]
     found: list[str] = []
@@ -235,6 +243,7 @@ def problems(case: dict[str, Any], out: dict[str, Any], bound: float) -> list[st
     spent = out.get("cpu", out["elapsed"]) if surface in ("cli", "api") else out["elapsed"]
     if spent > bound and not limit_message:
         found.append(f"took {spent:.1f} s (bound {bound:.1f} s) without a limit message")
+    found += _claims(case, out)
     check = out.get("check")
     if check is not None and not check["ok"]:
         found.append(f"numeric check: {check['detail'][:400]}")

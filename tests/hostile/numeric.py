@@ -5,7 +5,9 @@
   random point it gives the derivative's own value there (a printed formula that loses
   a broadcast scalar, or holds ``vector(1)`` / ``eye`` of no fixed size, fails);
 - ``module``: the generated module executes, and its ``grad`` agrees with central
-  differences of its own ``f`` computed here.
+  differences of its own ``f`` computed here;
+- ``stationary``: ``solve``'s solution at the request's values makes the gradient (of
+  ``matdiff.derivative``, itself checked elsewhere) vanish there.
 """
 
 from __future__ import annotations
@@ -115,6 +117,24 @@ def _check_module(case: dict[str, Any], result: Any) -> dict[str, Any]:
     return {"ok": True, "detail": "generated grad matches finite differences"}
 
 
+def _check_stationary(case: dict[str, Any], result: Any) -> dict[str, Any]:
+    """The solution at the request's values makes the gradient vanish there."""
+    import matdiff
+
+    r = case["request"]
+    values = {k: np.asarray(v, dtype=float) for k, v in r["values"].items()}
+    solution = result if isinstance(result, matdiff.Solution) else matdiff.solve(
+        r["expr"], r["wrt"], declare=r.get("declare"))
+    x = np.asarray(solution.at(**values), dtype=float)
+    g = matdiff.derivative(r["expr"], r["wrt"], declare=r.get("declare")).at(
+        {**values, r["wrt"]: x})
+    size = float(np.max(np.abs(g)))
+    scale = max(1.0, *(float(np.max(np.abs(v))) for v in values.values()))
+    if not np.isfinite(size) or size > 1e-6 * scale ** 3:
+        return {"ok": False, "detail": f"the gradient at the solution is {size:.3g}, not 0"}
+    return {"ok": True, "detail": f"gradient at the solution {size:.1e}"}
+
+
 def numeric_check(case: dict[str, Any], outcome: dict[str, Any], result: Any) -> dict[str, Any]:
     """Run the case's ``check`` (only when the run itself succeeded)."""
     succeeded = (outcome.get("rc") == 0 or outcome.get("status") == 200 or
@@ -127,6 +147,8 @@ def numeric_check(case: dict[str, Any], outcome: dict[str, Any], result: Any) ->
             return _check_derivative(case, result)
         if kind == "module":
             return _check_module(case, result)
+        if kind == "stationary":
+            return _check_stationary(case, result)
     except Exception as e:
         return {"ok": False, "detail": f"the check raised {type(e).__name__}: {e}"}
     raise ValueError(f"unknown check {kind!r}")
