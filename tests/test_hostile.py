@@ -7,7 +7,9 @@ answer (see ``tests/hostile/judge.py``).  The cases run in worker processes, two
 time, each within its time bound (``tests/hostile/harness.py``): a hang fails its case,
 never CI.
 
-``tests/hostile/known_failures.txt`` lists the cases that fail today.  Two modes
+``tests/hostile/known_failures.txt`` lists the cases that fail today (a reason starting
+with ``flaky`` marks one whose outcome depends on the machine's load: it may pass).  Two
+modes
 (``MATDIFF_HOSTILE_MODE``):
 
 - ``ci`` (default): a known failure is an xfail, strictly — one that passes fails the
@@ -57,6 +59,8 @@ def test_case(case_id: str, outcomes: dict[str, dict[str, Any]]) -> None:
     case = _BY_ID[case_id]
     found = problems(case, outcomes[case_id], bound_of(case))
     known = case_id in KNOWN
+    if known and not found and KNOWN[case_id].startswith("flaky"):
+        pytest.skip(f"{case_id} passes this time (known as flaky: {KNOWN[case_id]})")
     if known and not found:
         message = f"{case_id} passes now: remove it from tests/hostile/known_failures.txt"
         if MODE == "report":
