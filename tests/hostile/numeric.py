@@ -99,16 +99,26 @@ def _check_module(case: dict[str, Any], result: Any) -> dict[str, Any]:
     point = namespace["_sample"](rng, sizes)
     name = r["wrt"]
     f, grad = namespace["f"], namespace["grad"]
+
+    def call(fn: Any, values: dict[str, Any]) -> Any:
+        # by position, in the function's own order: a parameter may be renamed where
+        # the name is a Python keyword (lambda -> lambda_), so map it back
+        import inspect
+
+        keys = [p if p in values else p.rstrip("_")
+                for p in inspect.signature(fn).parameters]
+        return fn(*(values[k] for k in keys))
+
     try:
-        g = np.asarray(grad(**point), dtype=float)
+        g = np.asarray(call(grad, point), dtype=float)
         x0 = np.asarray(point[name], dtype=float)
         fd = np.zeros_like(x0)
         h = 1e-6
         for idx in np.ndindex(x0.shape):
             e = np.zeros_like(x0)
             e[idx] = h
-            fd[idx] = (float(f(**{**point, name: x0 + e})) -
-                       float(f(**{**point, name: x0 - e}))) / (2 * h)
+            fd[idx] = (float(call(f, {**point, name: x0 + e})) -
+                       float(call(f, {**point, name: x0 - e}))) / (2 * h)
     except Exception as e:
         return {"ok": False, "detail": f"the generated functions fail: {type(e).__name__}: {e}"}
     scale = max(1.0, float(np.max(np.abs(fd))))

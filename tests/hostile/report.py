@@ -5,8 +5,8 @@
 Columns: cases, passed, failed (and of those, known), known failures that now pass.
 ``-v`` lists every failure with its problems; ``--write-known`` rewrites
 ``known_failures.txt`` from this run (each failing id with its first problem as the
-reason); ``-k TEXT`` runs only the cases whose id contains TEXT.  Exit status 0 when
-nothing fails outside the known list.
+reason; the entries of cases left out by ``-k`` are kept); ``-k TEXT`` runs only the
+cases whose id contains TEXT.  Exit status 0 when nothing fails outside the known list.
 """
 
 from __future__ import annotations
@@ -95,9 +95,11 @@ def main() -> int:
         lines = ["# Hostile-corpus cases that fail on the current code (issue 15), one id per",
                  "# line with the first problem found. The runner xfails exactly these; a fix",
                  "# that makes one pass must delete its line (CI mode fails until it does).", ""]
-        flaky = {i for i, r in known.items() if r.startswith("flaky")}  # kept as they are
-        lines += [f"{i}  # {known[i] if i in flaky else _reason(failures[i])}"
-                  for i in sorted({*failures, *flaky})]
+        ran = {c["id"] for c in cases}
+        # kept as they are: flaky entries, and the entries of cases this run left out (-k)
+        kept = {i for i, r in known.items() if r.startswith("flaky") or i not in ran}
+        lines += [f"{i}  # {known[i] if i in kept else _reason(failures[i])}"
+                  for i in sorted({*failures, *kept})]
         (corpus.HERE / "known_failures.txt").write_text("\n".join(lines) + "\n",
                                                         encoding="utf-8")
         print(f"wrote {len(failures)} known failures")
