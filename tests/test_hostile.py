@@ -69,3 +69,40 @@ def test_case(case_id: str, outcomes: dict[str, dict[str, Any]]) -> None:
     if known:
         pytest.xfail(f"known failure ({KNOWN[case_id]}): {'; '.join(found)[:300]}")
     assert not found, f"{case_id}: " + "; ".join(found)
+
+
+def _cli_case(expect: str = "error", column: object = None) -> dict[str, Any]:
+    return {"id": "t/t/cli", "cls": "syntax", "surface": "cli", "expect": expect,
+            "column": column, "spec": {"argv": ["diff", "x", "--wrt=x"]}, "check": None}
+
+
+def test_the_judge_catches_each_kind_of_failure() -> None:
+    """The verdict itself: each failure the issue names is found, a good error passes."""
+    good = {"rc": 2, "stdout": "", "stderr": "parse error: bad\n  x\n  ^\n  (column 3)",
+            "raised": None, "elapsed": 0.1, "cpu": 0.1}
+    assert problems(_cli_case(column=3), good, 2.0) == []
+    bad_outcomes = [
+        {**good, "rc": 3, "stderr": "internal error (please report it): KeyError: 'u'"},
+        {**good, "raised": "KeyError: 'u'\nTraceback (most recent call last): ..."},
+        {**good, "stderr": "parse error: bad\x1b]0;PWNED\x07\n  (column 3)"},
+        {**good, "stderr": "shape error: size(eye@4) is not fixed\n  (column 3)"},
+        {**good, "cpu": 2.5},
+        {"timeout": True, "elapsed": 3.0},
+    ]
+    for out in bad_outcomes:
+        assert problems(_cli_case(column=3), out, 2.0), out
+    assert problems(_cli_case(column=4), good, 2.0)  # located elsewhere
+    printed = {**good, "rc": 0, "stdout": "eye/0"}
+    assert problems(_cli_case("ok"), printed, 2.0)  # an undefined value as an answer
+    assert problems(_cli_case("ok"), {**printed, "stdout": "[nan, 2]"}, 2.0)
+    assert problems(_cli_case("ok"), {**printed, "stdout": "log(0)*eye"}, 2.0)
+    assert not problems(_cli_case("ok"), {**printed, "stdout": "2*x/0.5"}, 2.0)
+    web = {"id": "t/t/web", "cls": "http-abuse", "surface": "web", "expect": "error",
+           "column": None, "spec": {"path": "/api/derivative"}, "check": None}
+    five_hundred = {"status": 500, "body": "Internal Server Error", "json": None,
+                    "headers": {}, "content_type": "text/plain", "elapsed": 0.1}
+    assert problems(web, five_hundred, 4.0)
+    plain_422 = {**five_hundred, "status": 422, "body": "bad", "content_type": "text/plain"}
+    assert problems(web, plain_422, 4.0)  # an error that is not JSON
+    json_422 = {**plain_422, "json": {"error": {"kind": "parse error", "message": "bad"}}}
+    assert problems(web, json_422, 4.0) == []

@@ -18,7 +18,7 @@ from typing import Any
 _UNDEFINED_WORDS = re.compile(r"(?<![\w.])(nan|inf|infinity|zoo|undefined)(?![\w(])",
                               re.IGNORECASE)
 _UNDEFINED_FORMS = [
-    (re.compile(r"(?<![\w.])(?:\./|/)\s*\(*\s*0(?:\.0*)?(?![\w.])"), "a division by 0"),
+    (re.compile(r"(?:\./|/)\s*\(*\s*0(?:\.0*)?(?![\w.])"), "a division by 0"),
     (re.compile(r"\blog\(\s*\(*\s*0\s*\)"), "log(0)"),
     (re.compile(r"\blog\(\s*\(*\s*-\s*\d"), "the log of a negative number"),
     (re.compile(r"\bsqrt\(\s*\(*\s*-\s*\d"), "the square root of a negative number"),
