@@ -16,6 +16,7 @@ LAYERS: dict[str, float] = {
     "spans": 0, "errors": 0, "shapes": 0, "arguments": 0,
     "ir": 1,
     "parse": 2, "diff": 2, "simplify": 2, "printing": 2, "codegen": 2, "evaluate": 2,
+    "properties": 2,
     "explain": 3, "api": 3, "testing": 3, "compiled": 3,
     "applications": 3.5,
     "cli": 4, "web": 4, "__main__": 4,

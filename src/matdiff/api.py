@@ -74,6 +74,7 @@ from .printing.mathml import (
     math,
     where_mathml,
 )
+from .properties import check_properties
 from .shapes import Dim, Shape, show_dim
 from .simplify import Rewrite, check_defined, present, simplify
 
@@ -420,6 +421,7 @@ class Derivative:
                                   f"{', '.join(self.variables)})")
         arrays = {name: arg.real_array(name, value) for name, value in env.items()}
         check_point(self.variables, arrays)
+        check_properties(self.variables, arrays)  # 2*A*x is the gradient only at a symmetric A
         point, known = self._point(arrays)
         with np.errstate(all="ignore"):
             f = evaluate(self.function, point, known)
@@ -427,6 +429,7 @@ class Derivative:
             why = testing.undefined_part([self.function], point, known) or \
                 "its value is not finite"
             raise UndefinedError(f"the function has no finite value at this point: {why}")
+        self._check_conditions(point, known)
         return self.evaluate(point, known)
 
     def _mixed(self, order: int) -> testing.Value:
@@ -455,19 +458,34 @@ class Derivative:
 
     # --- descriptions ------------------------------------------------------------------
     @cached_property
+    def _zero_powers(self) -> tuple[tuple[Node, Node], ...]:
+        """The powers ``0^p`` whose exponent depends on a variable differentiated by."""
+        names = {v.attrs[0] for v in self.wrt_variables}
+        out: dict[tuple[Node, Node], None] = {}
+        for n in self.function.walk():
+            if n.op == "power" and b.is_zero(n.args[0]) and names & set(n.args[1].variables()):
+                out[(n, n.args[1])] = None
+        return tuple(out)
+
+    @cached_property
     def conditions(self) -> tuple[str, ...]:
         """Where the domain decides the result: ``0^a`` by ``a`` is differentiated where
         it is defined and differentiable, ``a > 0`` (its derivative is 0 there)."""
-        names = {v.attrs[0] for v in self.wrt_variables}
         out: dict[str, None] = {}
-        for n in self.function.walk():
-            base, p = n.args if n.op == "power" else (None, None)
-            if base is not None and p is not None and b.is_zero(base) and (
-                    names & set(p.variables())):
-                power, exponent = to_text(n), to_text(p)
-                out[f"valid for {exponent} > 0, where {power} = 0 ({power} is undefined "
-                    f"for {exponent} < 0)"] = None
+        for n, p in self._zero_powers:
+            power, exponent = to_text(n), to_text(p)
+            out[f"valid for {exponent} > 0, where {power} = 0 ({power} is undefined "
+                f"for {exponent} < 0)"] = None
         return tuple(out)
+
+    def _check_conditions(self, env: Mapping[str, ArrayLike],
+                          known: Mapping[Dim, int]) -> None:
+        """A point outside :attr:`conditions` (``0^a`` at ``a = 0``, where it jumps from 1
+        to 0) has no derivative: an :class:`UndefinedError`, not the value beside it."""
+        for n, p in self._zero_powers:
+            if np.any(np.asarray(evaluate(p, env, known)) <= 0):
+                raise UndefinedError(f"{to_text(n)} has no derivative here: it is "
+                                     f"differentiable only where {to_text(p)} > 0")
 
     def describe(self) -> str:
         """One line naming the derivative, its shape and layout (and its conditions)."""

@@ -211,7 +211,14 @@ def sizes(arg: str, value: Any) -> Mapping[Any, int] | None:
 def _finite_number(arg: str, value: Any) -> None:
     if isinstance(value, (bool, np.bool_)):
         raise OptionError(f"{arg} holds {_got(value)}; give numbers")
-    if isinstance(value, numbers.Real) and not math.isfinite(float(value)):
+    if not isinstance(value, numbers.Real):
+        return
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:  # an exact integer of thousands of digits
+        raise OptionError(f"{arg} holds a number beyond the floating-point range (about "
+                          f"±1.8e308)") from None
+    if not finite:
         raise OptionError(f"{arg} holds {value!r}; a point has finite coordinates")
 
 

@@ -54,7 +54,7 @@ def decode(value: Any) -> Any:
             return int(base) ** int(exp)
         if "*" in body:
             digit, count = body.split("*")
-            return int(digit * int(count))
+            return int(digit) * (10 ** int(count) - 1) // 9  # (a string this long is refused)
         return int(body)
     if tag == "complex":
         return complex(body)
@@ -240,7 +240,8 @@ def start_web_client(limit: float) -> Any:
         from matdiff.web import create_app
 
         _CLIENT = TestClient(create_app(time_limit=limit, workers=2),
-                             raise_server_exceptions=False)
+                             raise_server_exceptions=False,
+                             base_url="http://127.0.0.1")
         _CLIENT.__enter__()
     return _CLIENT
 

@@ -26,8 +26,8 @@ from .. import arguments as arg
 from ..errors import EvaluationError, OptionError
 from ..evaluate import dimension_sizes
 from ..printing import to_latex
+from ..properties import check_properties
 from .exact import exact_value
-from .properties import check_properties
 from .values import (
     Value,
     as_float,

@@ -36,8 +36,8 @@ from ..parse import parse
 from ..parse.declarations import default_kind, read_declarations
 from ..parse.elaborate import FUNCTIONS
 from ..parse.reader import read_expression
+from ..properties import check_properties
 from .exact import exact_value
-from .properties import check_properties
 from .values import (
     Value,
     as_float,

@@ -369,8 +369,14 @@ def read_point(text: str, sources: dict[str, str] | None = None
 
 
 def as_float(value: object) -> NDArray[np.float64]:
-    """The float64 array of a value."""
-    return np.asarray(np.asarray(value, dtype=object).astype(np.float64), dtype=np.float64)
+    """The float64 array of a value; one beyond the floating-point range (an exact integer
+    of 5000 digits) is an :class:`EvaluationError`, never an ``OverflowError``."""
+    try:
+        return np.asarray(np.asarray(value, dtype=object).astype(np.float64),
+                          dtype=np.float64)
+    except OverflowError:
+        raise EvaluationError("a value is beyond the floating-point range (about ±1.8e308); "
+                              "give a smaller number") from None
 
 
 def is_exact(value: object) -> bool:

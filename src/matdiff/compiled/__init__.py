@@ -178,7 +178,8 @@ class Compiled:
         self._aliases = {python_name(n): n for n in names
                          if python_name(n) != n and python_name(n) not in names}
 
-    def __call__(self, *args: Any, **env: Any) -> Any:
+    def __call__(self, /, *args: Any, **env: Any) -> Any:
+        # (self is positional-only: a variable may be named self)
         # Fast path: inputs of shapes seen before were checked then; a repeated call
         # costs a dict lookup (the checks cost ~10 µs, as much as a small gradient).
         hit = None

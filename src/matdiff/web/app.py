@@ -47,7 +47,7 @@ from .pool import WorkerPool
 
 MAX_BODY = 64 * 1024
 DEFAULT_TIME_LIMIT = 10.0
-BODY_TIMEOUT = 10.0
+BODY_TIMEOUT = 5.0  # seconds for a body of at most 64 KB over loopback
 NAME = 200  # characters in a variable name or an option
 DECLARATION = 1000  # characters in one declaration
 DECLARATIONS = 1000  # declarations in one request

@@ -26,15 +26,20 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import EvaluationError
-from ..ir.nodes import Node
-from .values import format_number
+from .errors import EvaluationError
+from .ir.nodes import Node
 
 TOLERANCE = 1e-10
 
 
 def _fmt(v: Any) -> str:
-    return format_number(v)
+    """An entry as a message shows it: ``2``, ``1/3`` exactly, else 12 significant digits."""
+    if isinstance(v, Fraction | int) and not isinstance(v, bool):
+        f = Fraction(v)
+        if max(f.numerator.bit_length(), f.denominator.bit_length()) <= 100:
+            return str(f)
+    x = float(v)
+    return str(round(x)) if x == round(x) and abs(x) < 1e15 else f"{x:.12g}"
 
 
 def _tolerance(a: np.ndarray[Any, Any], exact: bool) -> float:
