@@ -442,7 +442,7 @@ def derivative(text: str, wrt: Sequence[str], point: Mapping[str, Any],
         fn = jacrev(fn, argnums=names.index(name))
     with torch.no_grad():
         out_shape = tuple(f(*external).shape)
-    result = fn(*external).detach().numpy().astype(np.float64)
+    result = fn(*external).detach().numpy(force=True).astype(np.float64)
     axis = len(out_shape)
     kinds = structures(declare)
     for name in wrt:
