@@ -295,6 +295,37 @@ class ExpressionBuilder:
             ]
         return options
 
+    def focused(self, kind: Kind, depth: int) -> str:
+        """An expression of ``kind`` built around one of the issue-15 forms at the top,
+        where Jacobians and second derivatives reach it (nested deep inside a random
+        expression it is rarely differentiated in index form)."""
+        d = max(depth - 1, 1)
+        g: Callable[[Kind], str] = lambda k: self.expr(k, d)  # noqa: E731
+        scalar = self.one_of(
+            lambda: f"tr(diag({g(VEC_N)}))",
+            lambda: f"tr({self.pick(('arctan', 'tanh', 'sin'))}(diag({g(VEC_N)})))",
+            lambda: (f"norm2({self.nonzero(MAT_NN, d)} .* "
+                     f"diag({self.nonzero(VEC_N, d)}))"),
+            lambda: f"tr({g(SCALAR)}*({g(MAT_NN)} .* eye))",
+            lambda: f"sum(diag({g(MAT_NN)} .* eye))",
+            lambda: f"tr(diag({g(VEC_N)} ./ {self.positive(SCALAR, d)}))",
+        )
+        if kind == SCALAR:
+            return self.one_of(lambda: scalar, lambda: f"({scalar}*{g(SCALAR)})",
+                               lambda: f"({scalar} + {g(SCALAR)})")
+        if kind == MAT_NN:
+            options: list[Callable[[], str]] = [
+                lambda: f"({scalar}*{g(kind)})",
+                lambda: f"({g(kind)} .* eye)",
+                lambda: f"(({g(SCALAR)} - {g(kind)}) + ({self.number()} + {g(kind)}))",
+            ]
+            return self.pick(options)()
+        return self.one_of(
+            lambda: f"({scalar}*{g(kind)})",
+            lambda: f"({g(kind)} + {scalar})",
+            lambda: f"(({g(SCALAR)} - {g(kind)}) + ({self.number()} + {g(kind)}))",
+        )
+
     def any_kind(self) -> Kind:
         return self.pick((VEC_N, MAT_NN, SCALAR, VEC_M, MAT_MN, (None, "n")))
 
@@ -472,7 +503,10 @@ def expressions(draw: st.DrawFn, kinds: Sequence[Kind] = RESULT_KINDS,
     kind = draw(st.sampled_from(kinds))
     depth = draw(st.integers(min(2, max_depth), max_depth))
     builder = ExpressionBuilder(draw, extended, constants)
-    text = builder.expr(kind, depth)
+    if extended and draw(st.integers(0, 3)) == 0:
+        text = builder.focused(kind, depth)
+    else:
+        text = builder.expr(kind, depth)
     assume(builder.used)
     used = [v for v in VARIABLES if v.name in builder.used]
     unused = [v for v in VARIABLES if v.name not in builder.used]

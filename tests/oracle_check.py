@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,8 @@ SURFACES = ("evaluate", "numpy", "compile-numpy", "compile-torch", "compile-jax"
 class Outcome:
     status: str
     detail: str = ""
+    others: list[Outcome] = field(default_factory=list)
+    """Further failures of the same case on later surfaces."""
 
 
 def _close(got: Any, want: np.ndarray) -> bool:
@@ -105,7 +107,7 @@ def run_case(expr: str, wrt: Sequence[str], declare: Sequence[str], seed: int,
         return Outcome("refused", f"{type(err).__name__}: {str(err).splitlines()[0][:90]}")
     except MatdiffError as err:
         return Outcome(f"error: derivative: {type(err).__name__}", str(err)[:200])
-    except Exception as err:  # noqa: BLE001 - the campaign counts every crash
+    except Exception as err:  # the campaign counts every crash
         return Outcome(f"crash: derivative: {type(err).__name__}",
                        "".join(traceback.format_exception_only(err)).strip()[:300])
     try:
@@ -113,7 +115,7 @@ def run_case(expr: str, wrt: Sequence[str], declare: Sequence[str], seed: int,
             want = oracle.derivative(expr, wrt, env, declare)
     except oracle.OracleUnsupported as err:
         return Outcome("unsupported", str(err))
-    except Exception as err:  # noqa: BLE001 - a bug of the oracle, counted as its own
+    except Exception as err:  # a bug of the oracle, counted as its own
         return Outcome(f"oracle crash: {type(err).__name__}", str(err)[:200])
     if not np.all(np.isfinite(want)):
         return Outcome("unsupported", "the oracle's value is not finite at the point")
@@ -125,7 +127,7 @@ def run_case(expr: str, wrt: Sequence[str], declare: Sequence[str], seed: int,
             failures.append(Outcome(f"error: {surface}: {type(err).__name__}",
                                     str(err).splitlines()[0][:200]))
             continue
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:  # another library's exception: a crash
             failures.append(Outcome(f"crash: {surface}: {type(err).__name__}",
                                     str(err).splitlines()[0][:200] if str(err) else ""))
             continue
@@ -139,7 +141,7 @@ def run_case(expr: str, wrt: Sequence[str], declare: Sequence[str], seed: int,
                                     f"gives {d.text[:160]}; max |diff| "
                                     f"{_max_diff(got, want)}"))
     if failures:
-        return failures[0]
+        return Outcome(failures[0].status, failures[0].detail, failures[1:])
     return Outcome("checked")
 
 

@@ -29,6 +29,7 @@ Example counts come from a hypothesis profile chosen by the environment variable
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,9 @@ SHARES = {"first": 0.22, "second": 0.22, "round_trip": 0.06,
 # fix is merged.
 KNOWN_CODEGEN_CONSTANT_FAILURES = True
 """``compile("torch")`` / ``.numpy`` of ``log(2)*x``, ``tanh(4)/sum(W)``, ``norm1(3)``."""
+KNOWN_TORCH_NUMBER_INPUTS = True
+"""``compile("torch")`` handing a Python or NumPy number (a constant, or a scalar input
+such as ``tanh(c)``'s ``c``) to a torch function: "must be Tensor, not int"."""
 KNOWN_ABSENT_VARIABLE_FAILURES = True
 """``evaluate`` of a derivative by a variable that does not occur (``sum(sigma)`` by u)."""
 KNOWN_UNSIZED_TEXT = True
@@ -193,16 +197,20 @@ def test_second_derivatives_match_finite_differences() -> None:
     _run(cases(order=2, constants=_CONSTANTS), "second", _check_case).check_mostly_checked()
 
 
-def _known_failure(case: Case, status: str) -> str | None:
+def _known_failure(case: Case, status: str, detail: str) -> str | None:
     """The flag under which this failure is a known class, or None."""
     surface = status.split(":")[1].strip() if ":" in status else ""
     constant = any(c in case.expr for c in (*CONSTANT_SCALARS, *POSITIVE_CONSTANTS))
     if (KNOWN_CODEGEN_CONSTANT_FAILURES and constant
             and surface in ("numpy", "compile-numpy", "compile-torch", "compile-jax")):
         return "KNOWN_CODEGEN_CONSTANT_FAILURES"
+    if (KNOWN_TORCH_NUMBER_INPUTS and status.startswith("crash: compile-torch")
+            and "must be Tensor" in detail):
+        return "KNOWN_TORCH_NUMBER_INPUTS"
     variables = {n.attrs[0] for n in parse(case.expr, list(case.declare)).expr.walk()
                  if n.op == "var"}
-    if (KNOWN_ABSENT_VARIABLE_FAILURES and status.startswith("error: evaluate")
+    if (KNOWN_ABSENT_VARIABLE_FAILURES and status.startswith(("error: evaluate",
+                                                              "crash: evaluate"))
             and any(v not in variables for v in case.wrt)):
         return "KNOWN_ABSENT_VARIABLE_FAILURES"
     return None
@@ -225,11 +233,11 @@ def _oracle_case(case: Case, tally: Tally) -> None:
     if out.status == "unsupported":
         tally.skipped[f"oracle: {out.detail[:60]}"] += 1
         return
-    flag = _known_failure(case, out.status)
-    if flag is not None:
-        tally.skipped[f"{flag}: {out.status}"] += 1
-        return
-    raise AssertionError(f"{case}\n  {out.status}: {out.detail}")
+    for failure in (out, *out.others):
+        flag = _known_failure(case, failure.status, failure.detail)
+        if flag is None:
+            raise AssertionError(f"{case}\n  {failure.status}: {failure.detail}")
+        tally.skipped[f"{flag}: {failure.status}"] += 1
 
 
 def test_oracle_first_derivatives_on_every_surface() -> None:
@@ -260,6 +268,9 @@ def _round_trip(case: Case, tally: Tally) -> None:
         # shape= fixes the sizes of a result that the text cannot carry (vector(0))
         again = parse(text, list(case.declare), shape=d.result.shape).expr
     except MatdiffError as err:
+        if _unsized(text):
+            tally.skipped["KNOWN_UNSIZED_TEXT: does not read back"] += 1
+            return
         raise AssertionError(f"{case}\n  its text {text} does not read back:\n{err}") from err
     rng = np.random.default_rng(case.seed)
     sizes = choose_sizes([parsed.expr, again, *parsed.variables.values()], rng)
@@ -268,8 +279,17 @@ def _round_trip(case: Case, tally: Tally) -> None:
     with np.errstate(all="ignore"):
         got = np.asarray(evaluate(again, env, sizes))
     scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
-    assert got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-9 * scale), (
-        f"{case}\n  text {text} reads back to a different value:\n  {got}\n  != {want}")
+    same = got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-9 * scale)
+    if not same and _unsized(text):
+        tally.skipped["KNOWN_UNSIZED_TEXT: reads back to another value"] += 1
+        return
+    assert same, f"{case}\n  text {text} reads back to a different value:\n  {got}\n  != {want}"
+
+
+def _unsized(text: str) -> bool:
+    """The text holds a constant whose size it may not fix (``sum(vector(1))``), while
+    :data:`KNOWN_UNSIZED_TEXT` says printing does not yet give sizes."""
+    return KNOWN_UNSIZED_TEXT and re.search(r"\b(vector|matrix)\(|\beye\b", text) is not None
 
 
 def test_round_trip_text_of_matrix_forms_has_the_same_value() -> None:
