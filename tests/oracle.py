@@ -420,9 +420,13 @@ def value(text: str, point: Mapping[str, Any]) -> Tensor:
 
 
 def derivative(text: str, wrt: Sequence[str], point: Mapping[str, Any],
-               declare: Sequence[str] = ()) -> np.ndarray:
-    """``d^k f / dV1 ... dVk`` at ``point`` in mixed layout (order 1 to 3), projected for
-    declared symmetric and diagonal variables as matdiff's default conventions do."""
+               declare: Sequence[str] = (), layout: str = "mixed",
+               symmetric_gradient: str = "symmetrized") -> np.ndarray:
+    """``d^k f / dV1 ... dVk`` at ``point`` (order 1 to 3), projected for declared
+    symmetric and diagonal variables as matdiff's conventions say (``symmetrized``:
+    ``(G + G')/2``; ``cookbook``: ``G + G' - diag(G)``), with the axes of ``layout``:
+    ``mixed`` is ``f.shape + V1.shape + ...``; ``numerator`` keeps f's axes and reverses
+    each variable's; ``denominator`` is the numerator layout's axes reversed."""
     ast = parse_text(text)
     names = list(dict.fromkeys(wrt))
     base = {k: _internal(v) for k, v in point.items()}
@@ -448,9 +452,22 @@ def derivative(text: str, wrt: Sequence[str], point: Mapping[str, Any],
     for name in wrt:
         rank = external[names.index(name)].dim()
         if rank == 2 and name in kinds:
-            result = _project(result, axis, kinds[name])
+            kind = kinds[name]
+            if kind == "symmetric" and symmetric_gradient == "cookbook":
+                kind = "cookbook"
+            result = _project(result, axis, kind)
         axis += rank
-    return result
+    if layout == "mixed":
+        return result
+    order = list(range(len(out_shape)))
+    for name in wrt:
+        rank = external[names.index(name)].dim()
+        order += list(reversed(range(len(order), len(order) + rank)))
+    if layout == "denominator":
+        order.reverse()
+    elif layout != "numerator":
+        raise OracleUnsupported(f"layout {layout}")
+    return np.transpose(result, order)
 
 
 def _project(t: np.ndarray, a: int, kind: str) -> np.ndarray:
@@ -459,6 +476,8 @@ def _project(t: np.ndarray, a: int, kind: str) -> np.ndarray:
         return (t + swapped) / 2
     n = t.shape[a]
     mask = np.eye(n).reshape((1,) * a + (n, n) + (1,) * (t.ndim - a - 2))
+    if kind == "cookbook":
+        return t + swapped - t * mask
     return t * mask
 
 

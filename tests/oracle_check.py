@@ -98,10 +98,12 @@ def _jax_float64() -> None:
 
 
 def run_case(expr: str, wrt: Sequence[str], declare: Sequence[str], seed: int,
-             jax: bool = False) -> Outcome:
+             jax: bool = False, layout: str = "mixed",
+             symmetric_gradient: str = "symmetrized") -> Outcome:
     """Compute the derivative and compare every surface with the oracle at one point."""
     try:
-        d = matdiff.derivative(expr, list(wrt), declare=list(declare))
+        d = matdiff.derivative(expr, list(wrt), declare=list(declare), layout=layout,
+                               symmetric_gradient=symmetric_gradient)
         env, sizes = _point(d, seed)
     except REFUSALS as err:
         return Outcome("refused", f"{type(err).__name__}: {str(err).splitlines()[0][:90]}")
@@ -112,7 +114,7 @@ def run_case(expr: str, wrt: Sequence[str], declare: Sequence[str], seed: int,
                        "".join(traceback.format_exception_only(err)).strip()[:300])
     try:
         with np.errstate(all="ignore"):
-            want = oracle.derivative(expr, wrt, env, declare)
+            want = oracle.derivative(expr, wrt, env, declare, layout, symmetric_gradient)
     except oracle.OracleUnsupported as err:
         return Outcome("unsupported", str(err))
     except Exception as err:  # a bug of the oracle, counted as its own
@@ -152,9 +154,20 @@ def _max_diff(got: Any, want: np.ndarray) -> str:
     return f"{float(np.max(np.abs(g - want))) if want.size else 0.0:.3g}"
 
 
-def reproducer(expr: str, wrt: Sequence[str], declare: Sequence[str], seed: int) -> str:
-    return (f"matdiff.derivative({expr!r}, {list(wrt)!r}, declare={list(declare)!r})"
-            f"  # point seed {seed}")
+def options_for(seed: int) -> dict[str, str]:
+    """Layout and symmetric-gradient convention of a case, spread by its seed (mixed,
+    the default, for most)."""
+    layout = ("mixed", "mixed", "mixed", "numerator", "denominator")[seed % 5]
+    return {"layout": layout,
+            "symmetric_gradient": "cookbook" if seed % 7 == 0 else "symmetrized"}
 
 
-__all__ = ["REFUSALS", "SURFACES", "Outcome", "reproducer", "run_case"]
+def reproducer(expr: str, wrt: Sequence[str], declare: Sequence[str], seed: int,
+               **options: str) -> str:
+    extra = "".join(f", {k}={v!r}" for k, v in options.items()
+                    if v not in ("mixed", "symmetrized"))
+    return (f"matdiff.derivative({expr!r}, {list(wrt)!r}, declare={list(declare)!r}"
+            f"{extra})  # point seed {seed}")
+
+
+__all__ = ["REFUSALS", "SURFACES", "Outcome", "options_for", "reproducer", "run_case"]

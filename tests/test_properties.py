@@ -47,7 +47,7 @@ from expression_strategies import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracle_check import run_case
+from oracle_check import options_for, run_case
 
 import matdiff
 from matdiff.errors import EvaluationError, LimitError, MatdiffError, UnsupportedError
@@ -190,11 +190,13 @@ _CONSTANTS = not KNOWN_CODEGEN_CONSTANT_FAILURES
 
 
 def test_first_derivatives_match_finite_differences() -> None:
-    _run(cases(order=1, constants=_CONSTANTS), "first", _check_case).check_mostly_checked()
+    strategy = cases(order=1, extended=True, constants=_CONSTANTS)
+    _run(strategy, "first", _check_case).check_mostly_checked()
 
 
 def test_second_derivatives_match_finite_differences() -> None:
-    _run(cases(order=2, constants=_CONSTANTS), "second", _check_case).check_mostly_checked()
+    strategy = cases(order=2, extended=True, constants=_CONSTANTS)
+    _run(strategy, "second", _check_case).check_mostly_checked()
 
 
 def _known_failure(case: Case, status: str, detail: str) -> str | None:
@@ -219,7 +221,7 @@ def _known_failure(case: Case, status: str, detail: str) -> str | None:
 def _oracle_case(case: Case, tally: Tally) -> None:
     """Every numeric surface agrees with the independent oracle (or derivative refuses)."""
     out = run_case(case.expr, case.wrt, case.declare, case.seed,
-                   jax=case.seed % 50 == 0)
+                   jax=case.seed % 50 == 0, **options_for(case.seed))
     if out.status == "checked":
         parsed = parse(case.expr, list(case.declare))
         wrt_kinds = [parsed.variables[v].shape.kind if v in parsed.variables else "absent"
@@ -241,11 +243,13 @@ def _oracle_case(case: Case, tally: Tally) -> None:
 
 
 def test_oracle_first_derivatives_on_every_surface() -> None:
-    _run(cases(order=1, absent=True), "oracle_first", _oracle_case).check_mostly_checked()
+    strategy = cases(order=1, extended=True, absent=True)
+    _run(strategy, "oracle_first", _oracle_case).check_mostly_checked()
 
 
 def test_oracle_second_derivatives_on_every_surface() -> None:
-    _run(cases(order=2, absent=True), "oracle_second", _oracle_case).check_mostly_checked()
+    strategy = cases(order=2, extended=True, absent=True)
+    _run(strategy, "oracle_second", _oracle_case).check_mostly_checked()
 
 
 def _round_trip(case: Case, tally: Tally) -> None:
@@ -308,6 +312,26 @@ SURFACE_SYNTAX = (" + ", " - ", "(-", "*", "/", "^", "^-", ".*", "./", ".^", "'"
 one op in several ways (``x/c`` and ``-x`` are products, ``^`` and ``.^`` powers)."""
 
 
+ISSUE_15_FORMS = ("tr(diag(", " .* eye)", "tr(arctan(diag(", "norm2(", "sigma", "log(2)",
+                  "norm2(2)", "tanh(4)", "norm1(3)")
+"""Forms of issue 15's wrong numbers and crashes the generator must draw."""
+
+
+def test_generator_draws_unused_variables_to_differentiate_by() -> None:
+    absent: list[Case] = []
+
+    @settings(max_examples=300, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(cases(order=1, extended=True, absent=True))
+    def collect(case: Case) -> None:
+        variables = parse(case.expr, list(case.declare)).variables
+        if case.wrt[0] not in variables:
+            absent.append(case)
+
+    collect()
+    assert len(absent) >= 10
+
+
 def test_generator_covers_the_whole_op_table() -> None:
     """The random expressions use every op of the surface language, every result kind,
     symbolic and fixed dimensions, and rectangular matrices."""
@@ -318,7 +342,7 @@ def test_generator_covers_the_whole_op_table() -> None:
 
     @settings(max_examples=1000, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
-    @given(expressions())
+    @given(expressions(extended=True))
     def collect(drawn: tuple[str, tuple[str, ...], Kind]) -> None:
         text, declare, _ = drawn
         expr = parse(text, list(declare)).expr
@@ -329,6 +353,7 @@ def test_generator_covers_the_whole_op_table() -> None:
 
     collect()
     assert SURFACE_OPS - seen_ops == set()
+    assert [f for f in ISSUE_15_FORMS if not any(f in t for t in texts)] == []
     assert [s for s in SURFACE_SYNTAX if not any(s in t for t in texts)] == []
     assert {"scalar", "vector", "matrix"} <= seen_kinds
     assert any("matrix(m, n)" in d for d in declared)
