@@ -309,7 +309,8 @@ class ExpressionBuilder:
         expression it is rarely differentiated in index form)."""
         d = max(depth - 1, 1)
         g: Callable[[Kind], str] = lambda k: self.expr(k, d)  # noqa: E731
-        scalar = self.one_of(
+        # Drawn only where used: a drawn form records its variables as used.
+        scalar: Callable[[], str] = lambda: self.one_of(  # noqa: E731
             lambda: f"tr(diag({g(VEC_N)}))",
             lambda: f"tr({self.pick(('arctan', 'tanh', 'sin'))}(diag({g(VEC_N)})))",
             lambda: (f"norm2({self.nonzero(MAT_NN, d)} .* "
@@ -319,18 +320,18 @@ class ExpressionBuilder:
             lambda: f"tr(diag({g(VEC_N)} ./ {self.positive(SCALAR, d)}))",
         )
         if kind == SCALAR:
-            return self.one_of(lambda: scalar, lambda: f"({scalar}*{g(SCALAR)})",
-                               lambda: f"({scalar} + {g(SCALAR)})")
+            return self.one_of(scalar, lambda: f"({scalar()}*{g(SCALAR)})",
+                               lambda: f"({scalar()} + {g(SCALAR)})")
         if kind == MAT_NN:
             options: list[Callable[[], str]] = [
-                lambda: f"({scalar}*{g(kind)})",
+                lambda: f"({scalar()}*{g(kind)})",
                 lambda: f"({g(kind)} .* eye)",
                 lambda: f"(({g(SCALAR)} - {g(kind)}) + ({self.number()} + {g(kind)}))",
             ]
             return self.pick(options)()
         return self.one_of(
-            lambda: f"({scalar}*{g(kind)})",
-            lambda: f"({g(kind)} + {scalar})",
+            lambda: f"({scalar()}*{g(kind)})",
+            lambda: f"({g(kind)} + {scalar()})",
             lambda: f"(({g(SCALAR)} - {g(kind)}) + ({self.number()} + {g(kind)}))",
         )
 
