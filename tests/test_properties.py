@@ -75,7 +75,10 @@ KNOWN_CODEGEN_CONSTANT_FAILURES = True
 """``compile("torch")`` / ``.numpy`` of ``log(2)*x``, ``tanh(4)/sum(W)``, ``norm1(3)``."""
 KNOWN_TORCH_NUMBER_INPUTS = True
 """``compile("torch")`` handing a Python or NumPy number (a constant, or a scalar input
-such as ``tanh(c)``'s ``c``) to a torch function: "must be Tensor, not int"."""
+such as ``tanh(c)``'s ``c``, or ``relu(c)``'s) to a torch function: "must be Tensor, not
+int", "clamp_min() received an invalid combination of arguments", heaviside's dtypes), and
+float32 ``torch.ones`` in merged outer products ("expected scalar type Float but found
+Double", ``B + tr(arctan(diag(a ./ p)))`` by ``[a, p]``)."""
 KNOWN_ABSENT_VARIABLE_FAILURES = True
 """``evaluate`` of a derivative by a variable that does not occur (``sum(sigma)`` by u)."""
 KNOWN_UNSIZED_TEXT = True
@@ -206,8 +209,11 @@ def _known_failure(case: Case, status: str, detail: str) -> str | None:
     if (KNOWN_CODEGEN_CONSTANT_FAILURES and constant
             and surface in ("numpy", "compile-numpy", "compile-torch", "compile-jax")):
         return "KNOWN_CODEGEN_CONSTANT_FAILURES"
+    torch_numbers = ("must be Tensor", "invalid combination of arguments",
+                     "heaviside is not yet implemented for tensors with different dtypes",
+                     "expected scalar type")  # torch.ones() without dtype in outer products
     if (KNOWN_TORCH_NUMBER_INPUTS and status.startswith("crash: compile-torch")
-            and "must be Tensor" in detail):
+            and any(m in detail for m in torch_numbers)):
         return "KNOWN_TORCH_NUMBER_INPUTS"
     variables = {n.attrs[0] for n in parse(case.expr, list(case.declare)).expr.walk()
                  if n.op == "var"}
