@@ -10,6 +10,14 @@ Coverage: every op of :data:`matdiff.ir.ops.OPS` the surface language can write 
 broadcast (``x + a``), integer matrix powers ``X^k`` and every elementwise function of
 :data:`~matdiff.ir.ops.ELEMENTWISE_FUNCTIONS` (``tests/test_properties.py`` asserts this).
 
+Issue 15's classes (``extended=True``): traces of ``diag`` and of
+``eye``-masked matrices (``tr(diag(D*x))*y``, ``tr(g*(h*h'*R.*eye))``,
+``norm2(S.*diag(T*z))``), a Greek scalar ``sigma`` broadcast into matrices, constant
+subexpressions (``log(2)*x``, ``x/norm1(3)``; ``constants=False`` leaves them out) and,
+with ``absent=True``, a declared variable the expression does not use, to differentiate
+by.  One example in four puts such a form at the top (:meth:`ExpressionBuilder.focused`),
+where Jacobians and second derivatives differentiate it in index form.
+
 Shapes: two symbolic dimensions ``n`` and ``m`` (each bound, per example, to its own name
 or to a fixed size 2 or 3, so square and rectangular products, ``x'*y`` and ``x*z'`` all
 occur) and results of every kind (scalar, vector, matrix); row vectors occur inside.
@@ -62,6 +70,12 @@ RESULT_KINDS: tuple[Kind, ...] = (SCALAR, SCALAR, VEC_N, VEC_M, MAT_NN, MAT_MN)
 
 NUMBERS = ("2", "3", "0.5", "1.5", "(-1)", "(-2)", "0.25")
 POSITIVE_NUMBERS = ("2", "3", "0.5", "1.5")
+CONSTANT_SCALARS = ("log(2)", "tanh(4)", "norm2(2)", "norm1(3)", "sqrt(2)", "exp(0.5)",
+                    "abs(-2)", "sum(3)", "tr(2)", "cos(1)", "arctan(1)", "(2^3)",
+                    "sign(-2)", "relu(2)", "(-log(3))")
+"""Constant subexpressions: every backend must fold or compute them."""
+POSITIVE_CONSTANTS = ("log(2)", "norm2(2)", "norm1(3)", "sqrt(2)", "exp(0.5)",
+                      "cosh(1)", "tanh(4)")
 
 
 @dataclass(frozen=True)
@@ -91,12 +105,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("A", MAT_NN), Variable("X", MAT_NN), Variable("S", MAT_NN, "spd"),
     Variable("Y", MAT_NN, "symmetric"), Variable("D", MAT_NN, "diagonal"),
     Variable("B", MAT_MN), Variable("P", MAT_MN, "positive"),
+    Variable("sigma", SCALAR),
 )
 BY_NAME = {v.name: v for v in VARIABLES}
 # General variables come first and twice: sampled_from shrinks towards the front, and
 # repeated variables make second derivatives' cross terms more frequent.
 _LEAVES: dict[Kind, tuple[str, ...]] = {
-    SCALAR: ("a", "b", "a", "c"),
+    SCALAR: ("a", "b", "a", "c", "sigma"),
     VEC_N: ("x", "y", "x", "p"),
     VEC_M: ("z",),
     MAT_NN: ("A", "X", "A", "S", "Y", "D"),
@@ -137,8 +152,12 @@ class Case:
 class ExpressionBuilder:
     """Draws one expression (text) of a requested kind; records the variables it uses."""
 
-    def __init__(self, draw: st.DrawFn):
+    def __init__(self, draw: st.DrawFn, extended: bool = False, constants: bool = True):
         self._draw = draw
+        self.extended = extended
+        """Also draw the classes of issue 15 (:meth:`extended_options`)."""
+        self.constants = constants
+        """Among those, constant subexpressions (``log(2)*x``)."""
         self.used: set[str] = set()
         self.tame = False
         """Inside the argument of exp, sinh, cosh, sin, cos or of an exponent: no
@@ -235,6 +254,8 @@ class ExpressionBuilder:
             ]
         if kind == VEC_N:
             options.append(lambda: f"diag({g(MAT_NN)})")
+        if self.extended:
+            options += self.extended_options(kind, d)
         if kind == MAT_NN:
             options += [
                 lambda: f"diag({g(VEC_N)})",
@@ -245,6 +266,74 @@ class ExpressionBuilder:
                 lambda: f"({self.number()}*eye - {g(kind)})",
             ]
         return self.pick(options)()
+
+    def extended_options(self, kind: Kind, d: int) -> list[Callable[[], str]]:
+        """Forms that once gave wrong numbers or crashes (issue 15): traces of ``diag``
+        and ``eye``-masked matrices (a spurious ``tr(eye)`` factor in Jacobians and
+        mixed derivatives), constant subexpressions (``log(2)*x``, ``tanh(4)/sum(W)``,
+        ``norm2(2)``, which the torch backend failed on) and, through ``sigma``, a Greek
+        scalar broadcast into matrices (``v'*(sigma - H + (2 + H))*k``)."""
+        g: Callable[[Kind], str] = lambda k: self.expr(k, d)  # noqa: E731
+        options: list[Callable[[], str]] = []
+        if self.constants:
+            options += [
+                lambda: f"({self.pick(CONSTANT_SCALARS)}*{g(kind)})",
+                lambda: f"({g(kind)}/{self.pick(POSITIVE_CONSTANTS)})",
+            ]
+        if kind == SCALAR:
+            options += [
+                lambda: f"tr(diag({g(VEC_N)}))",
+                lambda: f"(tr(diag({g(VEC_N)}))*{g(SCALAR)})",
+                lambda: f"tr({self.pick(('arctan', 'tanh', 'sin'))}(diag({g(VEC_N)})))",
+                lambda: (f"norm2({self.nonzero(MAT_NN, d)} .* "
+                         f"diag({self.nonzero(VEC_N, d)}))"),
+                lambda: f"tr({g(SCALAR)}*({g(MAT_NN)} .* eye))",
+                lambda: f"sum(diag({g(MAT_NN)} .* eye))",
+            ]
+        if kind == MAT_NN:
+            options += [
+                lambda: f"({g(kind)} .* eye)",
+                lambda: f"diag(diag({g(kind)}))",
+                lambda: f"(tr(diag({g(VEC_N)}))*{g(kind)})",
+            ]
+        if kind == VEC_N:
+            options += [
+                lambda: f"(diag({g(VEC_N)})*{g(VEC_N)})",
+                lambda: f"(tr(diag({g(VEC_N)}))*{g(kind)})",
+            ]
+        return options
+
+    def focused(self, kind: Kind, depth: int) -> str:
+        """An expression of ``kind`` built around one of the issue-15 forms at the top,
+        where Jacobians and second derivatives reach it (nested deep inside a random
+        expression it is rarely differentiated in index form)."""
+        d = max(depth - 1, 1)
+        g: Callable[[Kind], str] = lambda k: self.expr(k, d)  # noqa: E731
+        # Drawn only where used: a drawn form records its variables as used.
+        scalar: Callable[[], str] = lambda: self.one_of(  # noqa: E731
+            lambda: f"tr(diag({g(VEC_N)}))",
+            lambda: f"tr({self.pick(('arctan', 'tanh', 'sin'))}(diag({g(VEC_N)})))",
+            lambda: (f"norm2({self.nonzero(MAT_NN, d)} .* "
+                     f"diag({self.nonzero(VEC_N, d)}))"),
+            lambda: f"tr({g(SCALAR)}*({g(MAT_NN)} .* eye))",
+            lambda: f"sum(diag({g(MAT_NN)} .* eye))",
+            lambda: f"tr(diag({g(VEC_N)} ./ {self.positive(SCALAR, d)}))",
+        )
+        if kind == SCALAR:
+            return self.one_of(scalar, lambda: f"({scalar()}*{g(SCALAR)})",
+                               lambda: f"({scalar()} + {g(SCALAR)})")
+        if kind == MAT_NN:
+            options: list[Callable[[], str]] = [
+                lambda: f"({scalar()}*{g(kind)})",
+                lambda: f"({g(kind)} .* eye)",
+                lambda: f"(({g(SCALAR)} - {g(kind)}) + ({self.number()} + {g(kind)}))",
+            ]
+            return self.pick(options)()
+        return self.one_of(
+            lambda: f"({scalar()}*{g(kind)})",
+            lambda: f"({g(kind)} + {scalar()})",
+            lambda: f"(({g(SCALAR)} - {g(kind)}) + ({self.number()} + {g(kind)}))",
+        )
 
     def any_kind(self) -> Kind:
         return self.pick((VEC_N, MAT_NN, SCALAR, VEC_M, MAT_MN, (None, "n")))
@@ -411,33 +500,46 @@ def bindings(draw: st.DrawFn) -> dict[str, str]:
 
 @st.composite
 def expressions(draw: st.DrawFn, kinds: Sequence[Kind] = RESULT_KINDS,
-                max_depth: int = 3) -> tuple[str, tuple[str, ...], Kind]:
+                max_depth: int = 3, extended: bool = False, constants: bool = True,
+                absent: bool = False) -> tuple[str, tuple[str, ...], Kind]:
     """``(text, declarations, kind)``: a random expression of a random kind among
     ``kinds``, at most ``max_depth`` operations deep, with a declaration for each of its
-    variables (and nothing else declared)."""
+    variables.  ``extended``: also the forms of :meth:`ExpressionBuilder.extended_options`
+    (``constants``: with constant subexpressions); ``absent``: in one example out of six
+    the declaration of a variable the expression does not use (differentiating by it
+    must give zeros, not a crash)."""
     binding = draw(bindings())
     kind = draw(st.sampled_from(kinds))
     depth = draw(st.integers(min(2, max_depth), max_depth))
-    builder = ExpressionBuilder(draw)
-    text = builder.expr(kind, depth)
+    builder = ExpressionBuilder(draw, extended, constants)
+    if extended and draw(st.integers(0, 3)) == 0:
+        text = builder.focused(kind, depth)
+    else:
+        text = builder.expr(kind, depth)
     assume(builder.used)
     used = [v for v in VARIABLES if v.name in builder.used]
+    unused = [v for v in VARIABLES if v.name not in builder.used]
+    if absent and unused and draw(st.integers(0, 5)) == 0:
+        used.append(draw(st.sampled_from(unused)))
     declare = tuple(v.declaration(binding) for v in used)
     return text, declare, kind
 
 
 @st.composite
 def cases(draw: st.DrawFn, order: int = 1, kinds: Sequence[Kind] = RESULT_KINDS,
-          max_depth: int = 3, max_result_axes: int | None = None) -> Case:
+          max_depth: int = 3, max_result_axes: int | None = None,
+          extended: bool = False, constants: bool = True, absent: bool = False) -> Case:
     """A derivative to compute: an expression and ``order`` variables of it to
     differentiate by (each next one drawn among the expression's variables with the
     previous one counted twice, so ``["x", "x"]`` is common and ``["x", "A"]`` occurs).
 
     ``max_result_axes`` keeps only variables for which the mixed-layout result has at
     most that many axes (``f.shape + v.shape + ...``): 2 means it has a matrix form."""
-    text, declare, kind = draw(expressions(kinds, max_depth))
+    text, declare, kind = draw(expressions(kinds, max_depth, extended, constants, absent))
     parsed = parse(text, list(declare))
     names = list(parsed.variables)
+    # A declared variable the expression does not use (see expressions()).
+    names += [n for n in (d.partition(":")[0] for d in declare) if n not in names]
     result_axes = sum(s is not None for s in kind)
     if max_result_axes is not None:
         names = [v for v in names

@@ -10,9 +10,18 @@ matrix form must read back to the same value.
 The generator is ``tests/expression_strategies.py`` (its docstring lists the domain care
 that keeps every drawn function smooth where it is sampled).
 
+The oracle tests compare every numeric surface (``evaluate``, ``.numpy``, ``compile`` for
+NumPy and PyTorch, JAX on a sample) with an independent torch translation of the
+expression's text differentiated by ``torch.func`` (``tests/oracle.py``,
+``tests/oracle_check.py``), over the generator's issue-15 classes too: traces of
+``diag`` and of ``eye``-masked matrices, Greek scalars broadcast, constant
+subexpressions and variables the expression does not use.  ``scripts/campaign`` runs
+the same check on tens of thousands of cases.
+
 Example counts come from a hypothesis profile chosen by the environment variable
 ``MATDIFF_HYPOTHESIS``: ``matdiff-ci`` (default; derandomized so CI is reproducible,
-1,200 examples across the tests below) or ``long`` (20,000 examples, random)::
+2,000 examples across the tests below), ``long`` (20,000 examples, random) or
+``campaign`` (100,000)::
 
     MATDIFF_HYPOTHESIS=long .venv/bin/python -m pytest tests/test_properties.py
 """
@@ -20,12 +29,15 @@ Example counts come from a hypothesis profile chosen by the environment variable
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from expression_strategies import (
+    CONSTANT_SCALARS,
+    POSITIVE_CONSTANTS,
     RESULT_KINDS,
     SCALAR,
     Case,
@@ -35,6 +47,7 @@ from expression_strategies import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle_check import options_for, run_case
 
 import matdiff
 from matdiff.errors import EvaluationError, LimitError, MatdiffError, UnsupportedError
@@ -45,11 +58,31 @@ from matdiff.testing import choose_sizes, sample_point
 
 _BASE = settings(deadline=None, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
-settings.register_profile("matdiff-ci", _BASE, max_examples=1_200, derandomize=True)
+settings.register_profile("matdiff-ci", _BASE, max_examples=2_000, derandomize=True)
 settings.register_profile("long", _BASE, max_examples=20_000)
+settings.register_profile("campaign", _BASE, max_examples=100_000)
 PROFILE = settings.get_profile(os.environ.get("MATDIFF_HYPOTHESIS", "matdiff-ci"))
-SHARES = {"first": 0.45, "second": 0.45, "round_trip": 0.10}
+SHARES = {"first": 0.22, "second": 0.22, "round_trip": 0.06,
+          "oracle_first": 0.25, "oracle_second": 0.25}
 """How the profile's examples are split between the tests of this module."""
+
+# Failure classes of issue 15 that other parts of the work fix (code generation of
+# constant subexpressions, evaluation by an unused variable, text that carries no
+# sizes).  While a flag is True the tests below tally that class instead of failing on
+# it, and the finite-difference tests leave its forms out; set it to False once the
+# fix is merged.
+KNOWN_CODEGEN_CONSTANT_FAILURES = True
+"""``compile("torch")`` / ``.numpy`` of ``log(2)*x``, ``tanh(4)/sum(W)``, ``norm1(3)``."""
+KNOWN_TORCH_NUMBER_INPUTS = True
+"""``compile("torch")`` handing a Python or NumPy number (a constant, or a scalar input
+such as ``tanh(c)``'s ``c``, or ``relu(c)``'s) to a torch function: "must be Tensor, not
+int", "clamp_min() received an invalid combination of arguments", heaviside's dtypes), and
+float32 ``torch.ones`` in merged outer products ("expected scalar type Float but found
+Double", ``B + tr(arctan(diag(a ./ p)))`` by ``[a, p]``)."""
+KNOWN_ABSENT_VARIABLE_FAILURES = True
+"""``evaluate`` of a derivative by a variable that does not occur (``sum(sigma)`` by u)."""
+KNOWN_UNSIZED_TEXT = True
+"""Printed text holding ``eye`` / ``vector(1)`` whose size nothing fixes (round trip)."""
 REFUSALS = (UnsupportedError, LimitError, EvaluationError)
 """The errors that say "not supported" (or "too big", or "no point where this is defined
 to check it").  Any other MatdiffError from a well-typed expression -- a ShapeError
@@ -156,12 +189,73 @@ def _check_case(case: Case, tally: Tally) -> None:
         f"{case}\n  .numpy = {d.numpy}\n  gives {generated}\n  .evaluate gives {value}")
 
 
+_CONSTANTS = not KNOWN_CODEGEN_CONSTANT_FAILURES
+
+
 def test_first_derivatives_match_finite_differences() -> None:
-    _run(cases(order=1), "first", _check_case).check_mostly_checked()
+    strategy = cases(order=1, extended=True, constants=_CONSTANTS)
+    _run(strategy, "first", _check_case).check_mostly_checked()
 
 
 def test_second_derivatives_match_finite_differences() -> None:
-    _run(cases(order=2), "second", _check_case).check_mostly_checked()
+    strategy = cases(order=2, extended=True, constants=_CONSTANTS)
+    _run(strategy, "second", _check_case).check_mostly_checked()
+
+
+def _known_failure(case: Case, status: str, detail: str) -> str | None:
+    """The flag under which this failure is a known class, or None."""
+    surface = status.split(":")[1].strip() if ":" in status else ""
+    constant = any(c in case.expr for c in (*CONSTANT_SCALARS, *POSITIVE_CONSTANTS))
+    if (KNOWN_CODEGEN_CONSTANT_FAILURES and constant
+            and surface in ("numpy", "compile-numpy", "compile-torch", "compile-jax")):
+        return "KNOWN_CODEGEN_CONSTANT_FAILURES"
+    torch_numbers = ("must be Tensor", "invalid combination of arguments",
+                     "heaviside is not yet implemented for tensors with different dtypes",
+                     "expected scalar type")  # torch.ones() without dtype in outer products
+    if (KNOWN_TORCH_NUMBER_INPUTS and status.startswith("crash: compile-torch")
+            and any(m in detail for m in torch_numbers)):
+        return "KNOWN_TORCH_NUMBER_INPUTS"
+    variables = {n.attrs[0] for n in parse(case.expr, list(case.declare)).expr.walk()
+                 if n.op == "var"}
+    if (KNOWN_ABSENT_VARIABLE_FAILURES and status.startswith(("error: evaluate",
+                                                              "crash: evaluate"))
+            and any(v not in variables for v in case.wrt)):
+        return "KNOWN_ABSENT_VARIABLE_FAILURES"
+    return None
+
+
+def _oracle_case(case: Case, tally: Tally) -> None:
+    """Every numeric surface agrees with the independent oracle (or derivative refuses)."""
+    out = run_case(case.expr, case.wrt, case.declare, case.seed,
+                   jax=case.seed % 50 == 0, **options_for(case.seed))
+    if out.status == "checked":
+        parsed = parse(case.expr, list(case.declare))
+        wrt_kinds = [parsed.variables[v].shape.kind if v in parsed.variables else "absent"
+                     for v in case.wrt]
+        tally.check(" by ".join((parsed.expr.shape.kind, *wrt_kinds)))
+        return
+    if out.status == "refused":
+        tally.refused[out.detail[:100]] += 1
+        tally.examples.setdefault(out.detail[:100], str(case))
+        return
+    if out.status == "unsupported":
+        tally.skipped[f"oracle: {out.detail[:60]}"] += 1
+        return
+    for failure in (out, *out.others):
+        flag = _known_failure(case, failure.status, failure.detail)
+        if flag is None:
+            raise AssertionError(f"{case}\n  {failure.status}: {failure.detail}")
+        tally.skipped[f"{flag}: {failure.status}"] += 1
+
+
+def test_oracle_first_derivatives_on_every_surface() -> None:
+    strategy = cases(order=1, extended=True, absent=True)
+    _run(strategy, "oracle_first", _oracle_case).check_mostly_checked()
+
+
+def test_oracle_second_derivatives_on_every_surface() -> None:
+    strategy = cases(order=2, extended=True, absent=True)
+    _run(strategy, "oracle_second", _oracle_case).check_mostly_checked()
 
 
 def _round_trip(case: Case, tally: Tally) -> None:
@@ -184,6 +278,9 @@ def _round_trip(case: Case, tally: Tally) -> None:
         # shape= fixes the sizes of a result that the text cannot carry (vector(0))
         again = parse(text, list(case.declare), shape=d.result.shape).expr
     except MatdiffError as err:
+        if _unsized(text):
+            tally.skipped["KNOWN_UNSIZED_TEXT: does not read back"] += 1
+            return
         raise AssertionError(f"{case}\n  its text {text} does not read back:\n{err}") from err
     rng = np.random.default_rng(case.seed)
     sizes = choose_sizes([parsed.expr, again, *parsed.variables.values()], rng)
@@ -192,12 +289,22 @@ def _round_trip(case: Case, tally: Tally) -> None:
     with np.errstate(all="ignore"):
         got = np.asarray(evaluate(again, env, sizes))
     scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
-    assert got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-9 * scale), (
-        f"{case}\n  text {text} reads back to a different value:\n  {got}\n  != {want}")
+    same = got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-9 * scale)
+    if not same and _unsized(text):
+        tally.skipped["KNOWN_UNSIZED_TEXT: reads back to another value"] += 1
+        return
+    assert same, f"{case}\n  text {text} reads back to a different value:\n  {got}\n  != {want}"
+
+
+def _unsized(text: str) -> bool:
+    """The text holds a constant whose size it may not fix (``sum(vector(1))``), while
+    :data:`KNOWN_UNSIZED_TEXT` says printing does not yet give sizes."""
+    return KNOWN_UNSIZED_TEXT and re.search(r"\b(vector|matrix)\(|\beye\b", text) is not None
 
 
 def test_round_trip_text_of_matrix_forms_has_the_same_value() -> None:
-    strategy = cases(order=1, kinds=(SCALAR, SCALAR, *RESULT_KINDS), max_result_axes=2)
+    strategy = cases(order=1, kinds=(SCALAR, SCALAR, *RESULT_KINDS), max_result_axes=2,
+                     extended=not KNOWN_UNSIZED_TEXT)
     _run(strategy, "round_trip", _round_trip).check_mostly_checked()
 
 
@@ -211,6 +318,26 @@ SURFACE_SYNTAX = (" + ", " - ", "(-", "*", "/", "^", "^-", ".*", "./", ".^", "'"
 one op in several ways (``x/c`` and ``-x`` are products, ``^`` and ``.^`` powers)."""
 
 
+ISSUE_15_FORMS = ("tr(diag(", " .* eye)", "tr(arctan(diag(", "norm2(", "sigma", "log(2)",
+                  "norm2(2)", "tanh(4)", "norm1(3)")
+"""Forms of issue 15's wrong numbers and crashes the generator must draw."""
+
+
+def test_generator_draws_unused_variables_to_differentiate_by() -> None:
+    absent: list[Case] = []
+
+    @settings(max_examples=300, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(cases(order=1, extended=True, absent=True))
+    def collect(case: Case) -> None:
+        variables = parse(case.expr, list(case.declare)).variables
+        if case.wrt[0] not in variables:
+            absent.append(case)
+
+    collect()
+    assert len(absent) >= 10
+
+
 def test_generator_covers_the_whole_op_table() -> None:
     """The random expressions use every op of the surface language, every result kind,
     symbolic and fixed dimensions, and rectangular matrices."""
@@ -221,7 +348,7 @@ def test_generator_covers_the_whole_op_table() -> None:
 
     @settings(max_examples=1000, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
-    @given(expressions())
+    @given(expressions(extended=True))
     def collect(drawn: tuple[str, tuple[str, ...], Kind]) -> None:
         text, declare, _ = drawn
         expr = parse(text, list(declare)).expr
@@ -232,6 +359,7 @@ def test_generator_covers_the_whole_op_table() -> None:
 
     collect()
     assert SURFACE_OPS - seen_ops == set()
+    assert [f for f in ISSUE_15_FORMS if not any(f in t for t in texts)] == []
     assert [s for s in SURFACE_SYNTAX if not any(s in t for t in texts)] == []
     assert {"scalar", "vector", "matrix"} <= seen_kinds
     assert any("matrix(m, n)" in d for d in declared)

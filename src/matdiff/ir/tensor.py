@@ -245,10 +245,17 @@ def _contract_deltas(t: Term, free: set[Index]) -> Term:
                 continue
             i, j = f.indices
             if i is j:
-                if i in free:
+                # Einstein form sums an index once over all its occurrences, so δ_pp is
+                # a diagonal entry of eye, 1: Σ_p u_p δ_pp = Σ_p u_p.  Only a summed
+                # δ_pp whose index occurs nowhere else is the dimension, tr(eye); a
+                # free one alone stays (δ_jj: the all-ones vector over j).
+                elsewhere = any(i in x.indices for x in factors[:k] + factors[k + 1:])
+                if elsewhere:
+                    factors.pop(k)
+                elif i in free:
                     continue
-                # δ_pp summed is the dimension: tr(eye).
-                factors[k] = Factor(b.apply("tr", f.node), ())
+                else:
+                    factors[k] = Factor(b.apply("tr", f.node), ())
                 changed = True
                 break
             if j not in free:
