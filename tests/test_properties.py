@@ -71,17 +71,17 @@ SHARES = {"first": 0.22, "second": 0.22, "round_trip": 0.06,
 # sizes).  While a flag is True the tests below tally that class instead of failing on
 # it, and the finite-difference tests leave its forms out; set it to False once the
 # fix is merged.
-KNOWN_CODEGEN_CONSTANT_FAILURES = True
+KNOWN_CODEGEN_CONSTANT_FAILURES = False
 """``compile("torch")`` / ``.numpy`` of ``log(2)*x``, ``tanh(4)/sum(W)``, ``norm1(3)``."""
-KNOWN_TORCH_NUMBER_INPUTS = True
+KNOWN_TORCH_NUMBER_INPUTS = False
 """``compile("torch")`` handing a Python or NumPy number (a constant, or a scalar input
 such as ``tanh(c)``'s ``c``, or ``relu(c)``'s) to a torch function: "must be Tensor, not
 int", "clamp_min() received an invalid combination of arguments", heaviside's dtypes), and
 float32 ``torch.ones`` in merged outer products ("expected scalar type Float but found
 Double", ``B + tr(arctan(diag(a ./ p)))`` by ``[a, p]``)."""
-KNOWN_ABSENT_VARIABLE_FAILURES = True
+KNOWN_ABSENT_VARIABLE_FAILURES = False
 """``evaluate`` of a derivative by a variable that does not occur (``sum(sigma)`` by u)."""
-KNOWN_UNSIZED_TEXT = True
+KNOWN_UNSIZED_TEXT = False
 """Printed text holding ``eye`` / ``vector(1)`` whose size nothing fixes (round trip)."""
 REFUSALS = (UnsupportedError, LimitError, EvaluationError)
 """The errors that say "not supported" (or "too big", or "no point where this is defined
