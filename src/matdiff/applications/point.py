@@ -61,9 +61,9 @@ def value_at(d: api.Derivative, env: Mapping[str, object]) -> Value:
     and so are the variables' declared properties at it (:func:`check_properties`)."""
     env = {k: checked_value(v, k) for k, v in env.items()}
     floats = {k: as_float(v) for k, v in env.items()}
+    check_properties(d.variables, env)  # exactly, for exact values (before d.at's floats)
     with np.errstate(all="ignore"):  # an undefined value is reported below, not warned
         value = d.at(floats)  # checks every variable and shape, with clear messages
-    check_properties(d.variables, env)
     if not np.all(np.isfinite(value)):
         raise EvaluationError(_undefined(d, env))
     exact_env = _exact_env(env)
