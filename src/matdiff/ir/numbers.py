@@ -9,13 +9,10 @@ MAX_DECIMAL_PLACES = 12
 """Longer exact decimals are printed as fractions (``1/4096`` rather than 0.000244140625)."""
 
 
-def finite_decimal(v: Fraction, max_places: int = MAX_DECIMAL_PLACES) -> str | None:
-    """``v`` as an exact decimal string (``2``, ``0.5``, ``-0.25``), or ``None`` when it
-    has none (``1/3``) or needs more than ``max_places`` digits after the point.
-
-    A fraction in lowest terms has a finite decimal expansion exactly when its
-    denominator has no prime factors other than 2 and 5.
-    """
+def decimal_places(v: Fraction) -> int | None:
+    """The digits after the point of ``v``'s exact decimal expansion, or ``None`` when it
+    has none: a fraction in lowest terms has a finite decimal expansion exactly when its
+    denominator has no prime factors other than 2 and 5 (then ``max(twos, fives)``)."""
     d, twos, fives = v.denominator, 0, 0
     while d % 2 == 0:
         d //= 2
@@ -23,8 +20,14 @@ def finite_decimal(v: Fraction, max_places: int = MAX_DECIMAL_PLACES) -> str | N
     while d % 5 == 0:
         d //= 5
         fives += 1
-    places = max(twos, fives)
-    if d != 1 or places > max_places:
+    return max(twos, fives) if d == 1 else None
+
+
+def finite_decimal(v: Fraction, max_places: int = MAX_DECIMAL_PLACES) -> str | None:
+    """``v`` as an exact decimal string (``2``, ``0.5``, ``-0.25``), or ``None`` when it
+    has none (``1/3``) or needs more than ``max_places`` digits after the point."""
+    places = decimal_places(v)
+    if places is None or places > max_places:
         return None
     digits = str(abs(v.numerator) * 10**places // v.denominator).rjust(places + 1, "0")
     sign = "-" if v < 0 else ""
@@ -52,16 +55,9 @@ def digits(n: int) -> str:
 def scientific(v: Fraction) -> tuple[str, int] | None:
     """``v = ±mantissa * 10**exponent`` with ``mantissa`` the digits ``d.ddd`` (no
     trailing zeros), when ``v`` is a terminating decimal; else ``None``."""
-    d, twos, fives = v.denominator, 0, 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    if d != 1:
+    places = decimal_places(v)
+    if places is None:
         return None
-    places = max(twos, fives)
     m = abs(v.numerator) * (10**places // v.denominator)  # v = ±m / 10**places, exactly
     text = digits(m)
     stripped = text.rstrip("0") or "0"
