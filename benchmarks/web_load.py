@@ -12,7 +12,7 @@ expression; ``--json`` prints the same as JSON.  Run from the repository root::
     .venv/bin/python benchmarks/web_load.py [--clients 4] [--requests 200] [--workers N]
 
 ``--mixed`` (issue 15) is the mixed burst: 16 clients, every tenth request a slow one (a
-derivative of order 8 that runs to the server's time limit, ``--time-limit`` 3 s), the
+200-term chain gradient that runs to the server's time limit, ``--time-limit`` 3 s), the
 rest the examples as above.  It prints the good requests' latencies and how many of
 them were refused (target: p99 under 1 s, none refused), and what became of the slow
 ones (stopped at the time limit, or told the server is busy when every long slot was

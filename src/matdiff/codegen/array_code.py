@@ -215,9 +215,13 @@ class Printer:
         """The code of ``node`` as an argument of a backend function: a number is a
         float of the backend (``np.abs(3)`` would be an integer, which refuses a negative
         power, and ``torch.log`` refuses a Python number: ``torch.tensor(3.0, ...)``)."""
-        if node.op != "const":
-            return self.code(node).text
-        return self.backend.call("scalar", (float_literal(node.attrs[0]),), self.ref)
+        if node.op == "const":
+            return self.backend.call("scalar", (float_literal(node.attrs[0]),), self.ref)
+        text = self.code(node).text
+        if node.shape.is_scalar and not node.variables():
+            # a constant part such as 2 ** 0.5 is a Python float: torch.abs refuses it
+            return self.backend.call("scalar", (text,), self.ref)
+        return text
 
     def shape(self, s: Shape) -> str:
         return shape_code(self.sizes, s.dims)

@@ -109,7 +109,7 @@ TORCH = Backend(
         # two arguments of one dtype): max(sign(x), 0) is 1, 0, 0 (nan stays nan)
         "heaviside": "torch.clamp_min(torch.sign({0}), 0)",
         # a number as a function's argument: torch functions take tensors only
-        "scalar": "torch.tensor({0}" + _LIKE + ")",
+        "scalar": "torch.as_tensor({0}" + _LIKE + ")",  # (a tensor passes unchanged)
         "eye": "torch.eye({0}" + _LIKE + ")",
         "ones": "torch.ones({0}" + _LIKE + ")",
         "zeros": "torch.zeros({0}" + _LIKE + ")",
