@@ -139,3 +139,10 @@ def test_cli_format_mathml(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "log(det(X))", "--wrt", "X", "--format", "mathml"]) == 0
     out = capsys.readouterr().out.strip()
     assert _tokens(_parse(out)) == "X−⊤"
+
+
+def test_a_number_times_ones_is_written_with_a_dot() -> None:
+    # side by side, 20 and the bold 1 of ones would read as the number 201
+    eq = matdiff.derivative("sum(arcsin(x - 20))", "x").equation_mathml
+    assert "<mn>20</mn><mo>\u22c5</mo><mn mathvariant=\"bold\">1</mn>" in eq
+    assert "<mn>20</mn><mo>\u2062</mo><mn mathvariant=\"bold\">1</mn>" not in eq

@@ -193,6 +193,9 @@ class _MathMLPrinter(TypesetPrinter):
 
 Row = Callable[[_MathMLPrinter, Node, bool], "str | Printed"]
 
+_DOT = "\u22c5"
+"""Between a number and the bold 1 of ones: side by side they read as one number (20 and
+1 as "201"), so the product is written with a dot."""
 _BOLD_ONE = '<mn mathvariant="bold">1</mn>'
 _BOLD_ZERO = '<mn mathvariant="bold">0</mn>'
 _TOP = mi("⊤", normal=True)
@@ -227,7 +230,7 @@ def _fill(pr: _MathMLPrinter, node: Node, bare: bool) -> str | Printed:
     kind = node.shape.kind
     if v in (0, 1):
         return Printed(_ones(pr, node, zero=v == 0), SUP if kind == "row" else ATOM, "fill")
-    return Printed(mrow(number(v).text, mo(TIMES), _ones(pr, node)), MUL, "fill")
+    return Printed(mrow(number(v).text, mo(_DOT), _ones(pr, node)), MUL, "fill")
 
 
 def _add(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
@@ -284,7 +287,8 @@ def _broadcast(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
     if bare:
         return s
     first = _wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
-    return Printed(mrow(first, mo(TIMES), _ones(pr, node)), MUL, "broadcast")
+    times = _DOT if node.args[0].op == "const" else TIMES
+    return Printed(mrow(first, mo(times), _ones(pr, node)), MUL, "broadcast")
 
 
 def _call(name: str) -> Row:
