@@ -139,6 +139,7 @@ EXAMPLES: dict[str, Node] = {
     "fold-sinh": F("sinh", b.const(0)),
     "fold-cosh": F("cosh", b.const(0)),
     "fold-tanh": F("tanh", b.const(0)),
+    "fold-sigmoid": F("sigmoid", b.fill(0, vector(n))),
     "fold-abs": F("abs", b.const(Fraction(-3, 2))),
     "fold-sign": F("sign", b.fill(-2, vector(n))),
     "fold-relu": F("relu", b.const(-1)),

@@ -97,6 +97,10 @@ SNAPSHOTS: list[tuple[Node, str]] = [
     (f("diagm", x), "np.diag(x)"),
     (f("relu", x), "np.maximum(x, 0)"),
     (f("step", x), "np.heaviside(x, 0.0)"),
+    # sigmoid, softplus: overflow-free spellings
+    (f("sigmoid", x), "np.exp(-np.logaddexp(0.0, -x))"),
+    (f("sigmoid", b.mul(A, x)), "np.exp(-np.logaddexp(0.0, -(A @ x)))"),
+    (f("softplus", x), "np.logaddexp(0.0, x)"),
     (b.mul(npv, T(npv)), "np.outer(np_, np_)"),
     (b.mul(X, dX), "X @ dX"),
     (b.mul(k(Fraction(-1, 2)), a), "-0.5 * a"),
@@ -160,6 +164,8 @@ CORPUS: list[Node] = [expr for expr, _ in SNAPSHOTS] + [
     f("log", P), f("sqrt", p), f("sqrt", a), f("log", b.mul(a, c)), f("exp", neg(a)),
     f("relu", A), f("step", A), f("abs", A), f("sign", a),
     f("tanh", b.mul(A, x)),
+    # sigmoid, softplus
+    f("sigmoid", A), f("softplus", b.mul(A, x)), f("sigmoid", neg(a)),
 ]
 
 

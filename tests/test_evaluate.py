@@ -108,6 +108,9 @@ CASES: list[tuple[str, Node, Callable[[], object]]] = [
     ("sign", b.apply("sign", x), lambda: np.where(E["x"] > 0, 1.0, -1.0)),
     ("relu", b.apply("relu", A), lambda: np.where(E["A"] > 0, E["A"], 0.0)),
     ("step", b.apply("step", A), lambda: (E["A"] > 0).astype(float)),
+    # sigmoid, softplus: the textbook formulas (finite at these inputs)
+    ("sigmoid", b.apply("sigmoid", A), lambda: 1 / (1 + np.exp(-E["A"]))),
+    ("softplus", b.apply("softplus", x), lambda: np.log(1 + np.exp(E["x"]))),
     ("differential", b.mul(A, b.differential("x", vector("n"))), lambda: E["A"] @ E["dx"]),
 ]
 ENV["dx"] = RNG.standard_normal(N)

@@ -190,6 +190,12 @@ CASES: list[tuple[Node, str, str]] = [
     (f("relu", x), "relu(x)", r"\operatorname{relu}\left(x\right)"),
     (f("step", x), "step(x)", r"\operatorname{step}\left(x\right)"),
     (f("sign", x), "sign(x)", r"\operatorname{sign}\left(x\right)"),
+    # sigmoid, softplus: the logistic sigma (Bishop, PRML eq. 4.59)
+    (f("sigmoid", x), "sigmoid(x)", r"\sigma\left(x\right)"),
+    (f("softplus", x), "softplus(x)", r"\operatorname{softplus}\left(x\right)"),
+    (b.hadamard(f("sigmoid", x), b.sub(b.fill(1, x.shape), f("sigmoid", x))),
+     "sigmoid(x).*(1 - sigmoid(x))",
+     r"\sigma\left(x\right) \odot \left(1 - \sigma\left(x\right)\right)"),
     (b.mul(k(2), f("exp", a)), "2*exp(a)", r"2 \exp\left(a\right)"),
     (b.mul(f("exp", a), k(2)), "exp(a)*2", r"\exp\left(a\right) \cdot 2"),
     # differentials

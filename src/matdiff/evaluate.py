@@ -17,6 +17,7 @@ Semantics at the edges (the reference for every other numeric layer):
   (computed with ``slogdet`` for accuracy).
 * ``step`` is Heaviside with ``step(0) = 0`` (the derivative of ``relu`` that matdiff
   uses); ``sign(0) = 0``; ``abs`` and ``relu`` as NumPy.
+* ``sigmoid`` and ``softplus`` are finite for every finite argument (no ``exp`` overflow).
 * Points where an elementwise function is undefined give NaN / inf as NumPy does
   (without warnings); a singular matrix passed to ``inv`` or to a negative ``matpow``
   raises :class:`~matdiff.errors.EvaluationError`.
@@ -200,6 +201,13 @@ def _logdet(x: Array) -> float:
     return float(logabs)  # -inf when sign == 0
 
 
+def _sigmoid(x: Array) -> Any:
+    """``1/(1 + exp(-x))`` without overflow: ``exp(-|x|)`` only, split at 0 (the
+    logistic function, Bishop, PRML eq. 4.59)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 def _unary(fn: Callable[[Array], Any]) -> Impl:
     return lambda node, args, ctx: fn(args[0])
 
@@ -210,6 +218,9 @@ _ELEMENTWISE: dict[str, Callable[[Array], Any]] = {
     "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "abs": np.abs, "sign": np.sign,
     "relu": lambda x: np.maximum(x, 0.0),
     "step": lambda x: np.heaviside(x, 0.0),
+    # sigmoid, softplus: overflow-free (softplus(x) = log(exp(0) + exp(x)))
+    "sigmoid": _sigmoid,
+    "softplus": lambda x: np.logaddexp(0.0, x),
 }
 assert set(_ELEMENTWISE) == set(ELEMENTWISE_FUNCTIONS)
 

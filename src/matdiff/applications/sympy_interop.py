@@ -36,6 +36,14 @@ ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh"
 """matdiff elementwise functions SymPy has (``arcsin`` is SymPy's ``asin``, ...)."""
 
 
+# sigmoid, softplus: SymPy has neither; they go over as their formulas
+_BY_FORMULA: dict[str, Callable[[Any], Callable[[Any], Any]]] = {
+    "sigmoid": lambda sp: lambda v: 1 / (1 + sp.exp(-v)),   # Bishop, PRML eq. 4.59
+    "softplus": lambda sp: lambda v: sp.log(1 + sp.exp(v)),  # Goodfellow et al., sec. 3.10
+}
+"""matdiff elementwise functions SymPy lacks, as SymPy expressions of their argument."""
+
+
 def _sympy() -> Any:
     try:
         import sympy  # type: ignore[import-untyped]
@@ -133,6 +141,9 @@ class _Converter:
         if op in ELEMENTWISE:
             f = getattr(sp, _fn_name(op))
             return f(args[0]) if shape.is_scalar else args[0].applyfunc(f)
+        if op in _BY_FORMULA:  # sigmoid, softplus: SymPy has no such function
+            g = _BY_FORMULA[op](sp)
+            return g(args[0]) if shape.is_scalar else args[0].applyfunc(g)
         raise UnsupportedError(f"to_sympy: {op} ({n.spec.formula}) has no SymPy matrix-"
                                "expression counterpart in this converter")
 

@@ -22,7 +22,10 @@ Conventions of the generated code (the NumPy backend; others follow it):
   integer dimension not in it is written as the integer.
 * Numbers are Python literals (``2``, ``0.5``, ``(1/3)``); ``logdet(X)`` is
   ``np.linalg.slogdet(X)[1]`` (``log|det X|``, equal to ``log det X`` where that is
-  defined), ``step`` is ``np.heaviside(x, 0.0)``, ``relu`` ``np.maximum(x, 0)``.
+  defined), ``step`` is ``np.heaviside(x, 0.0)``, ``relu`` ``np.maximum(x, 0)``;
+  ``sigmoid(x)`` is ``np.exp(-np.logaddexp(0.0, -(x)))`` (or the backend's own
+  ``sigmoid`` template: ``torch.sigmoid``), ``softplus(x)`` ``np.logaddexp(0.0, x)``:
+  neither overflows for any ``|x|``.
 
 Parentheses follow Python's precedence (``-x ** 2`` is ``-(x ** 2)``, ``x ** -1`` needs
 none, ``a - (b + c)``), from one table: :data:`PRECEDENCE`.
@@ -349,6 +352,20 @@ def _tr(p: Printer, node: Node) -> Code:
     return Code(p.call("trace", child.text), ATOM)
 
 
+def _sigmoid(p: Printer, node: Node) -> str:
+    """``sigmoid(u) = exp(-log(1 + exp(-u)))``: no ``exp`` of a large positive number."""
+    u = p.arg(node.args[0])
+    if "sigmoid" in p.backend.templates:
+        return p.call("sigmoid", u)
+    minus_u = f"-{u}" if u.isidentifier() else f"-({u})"
+    return p.call("exp", "-" + p.call("logaddexp", p.call("scalar", "0.0"), minus_u))
+
+
+def _softplus(p: Printer, node: Node) -> str:
+    """``softplus(u) = log(exp(0) + exp(u))``, overflow-free."""
+    return p.call("logaddexp", p.call("scalar", "0.0"), p.arg(node.args[0]))
+
+
 def _call(key: str, *extra: str) -> Row:
     return lambda p, node: p.call(key, p.arg(node.args[0]), *extra)
 
@@ -377,9 +394,13 @@ ROWS: dict[str, Row] = {
     "inv": _call("inv"),
     "diagm": _call("diag"),
     "diagv": _call("diag"),
-    **{f: _call(f) for f in ELEMENTWISE_FUNCTIONS if f not in ("relu", "step")},
+    **{f: _call(f) for f in ELEMENTWISE_FUNCTIONS
+       if f not in ("relu", "step", "sigmoid", "softplus")},
     "relu": _call("maximum", "0"),
     "step": _call("heaviside", "0.0"),
+    # sigmoid, softplus
+    "sigmoid": _sigmoid,
+    "softplus": _softplus,
 }
 """``op -> row(printer, node)``: the code of one node; one row per op in ``ir.ops.OPS``."""
 

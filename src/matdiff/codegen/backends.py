@@ -65,6 +65,8 @@ FUNCTION_KEYS: tuple[str, ...] = (
     # elementwise functions that every array library spells like NumPy
     "exp", "log", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
     "sinh", "cosh", "tanh", "abs", "sign",
+    # sigmoid, softplus are written with logaddexp (overflow-free for any |u|)
+    "logaddexp",
     # everything else the code generator calls
     "maximum", "heaviside", "sum", "norm", "trace", "det", "slogdet", "inv", "diag",
     "outer", "eye", "full", "ones", "zeros", "matrix_power", "solve",
@@ -115,6 +117,9 @@ TORCH = Backend(
         "zeros": "torch.zeros({0}" + _LIKE + ")",
         # the fill value may be a 0-d tensor (a broadcast scalar), which torch.full refuses
         "full": "({1} * torch.ones({0}" + _LIKE + "))",
+        # sigmoid: torch's own, exact and overflow-free (softplus is logaddexp(0, u):
+        # torch.nn.functional.softplus returns u itself above a threshold)
+        "sigmoid": "torch.sigmoid({0})",
     }),
     einsum_optimize="",  # torch.einsum orders contractions itself (opt_einsum)
     imports="import torch",

@@ -45,4 +45,9 @@ ELEMENTWISE_DERIVATIVES: dict[str, Derivative] = {
     "sign": lambda u: None,
     "relu": lambda u: b.apply("step", u),
     "step": lambda u: None,
+    # sigmoid, softplus: sigmoid' = sigmoid .* (1 - sigmoid) (Bishop, PRML eq. 4.88),
+    # softplus' = sigmoid (Goodfellow et al., Deep Learning sec. 3.10, eq. 3.31)
+    "sigmoid": lambda u: b.hadamard(b.apply("sigmoid", u),
+                                    b.sub(_one(u), b.apply("sigmoid", u))),
+    "softplus": lambda u: b.apply("sigmoid", u),
 }

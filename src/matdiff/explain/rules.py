@@ -50,6 +50,13 @@ RULES: dict[str, RuleName] = {
     "d-norm1": RuleName("d norm1(U) = sum(sign(U) .* dU)", "1-范数的微分", "algebra"),
     "d-elementwise": RuleName("chain rule d f(U) = f'(U) .* dU", "链式法则 d f(U) = f'(U) .* dU",
                               "seed 001"),
+    # sigmoid, softplus
+    "d-sigmoid": RuleName("d sigmoid(U) = sigmoid(U) .* (1 - sigmoid(U)) .* dU",
+                          "sigmoid 函数的微分 d sigmoid(U) = sigmoid(U) .* (1 - sigmoid(U)) .* dU",
+                          "Bishop, PRML (eq. 4.88)"),
+    "d-softplus": RuleName("d softplus(U) = sigmoid(U) .* dU",
+                           "softplus 函数的微分 d softplus(U) = sigmoid(U) .* dU",
+                           "Goodfellow et al., Deep Learning (sec. 3.10)"),
     "tidy": RuleName("algebra", "代数化简", ""),
     # --- trace tricks (diff/transpose, the adjoint rules) and identification
     "cyclic": RuleName("cyclic property of the trace", "迹的循环性质",
@@ -123,6 +130,8 @@ DIFFERENTIAL_RULES: dict[str, str] = {
     "sum": "d-linear", "diagm": "d-linear", "diagv": "d-linear", "broadcast": "d-linear",
     "det": "d-det", "logdet": "d-logdet", "inv": "d-inv", "norm2": "d-norm2",
     "norm1": "d-norm1",
+    # sigmoid, softplus
+    "sigmoid": "d-sigmoid", "softplus": "d-softplus",
 }
 # Which trace property an adjoint-rule application (diff.transpose_linear's trace) uses.
 ADJOINT_RULES: dict[str, str] = {

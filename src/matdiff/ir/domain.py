@@ -194,7 +194,20 @@ _FLOAT: dict[str, Callable[[float], float]] = {
     "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos,
     "tan": math.tan, "arcsin": math.asin, "arccos": math.acos, "arctan": math.atan,
     "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
+    # sigmoid, softplus (overflow-free)
+    "sigmoid": lambda v: _sigmoid(v), "softplus": lambda v: _softplus(v),
 }
+
+
+def _sigmoid(v: float) -> float:
+    """``1/(1 + exp(-v))`` with ``exp`` of a nonpositive number only."""
+    e = math.exp(-abs(v))
+    return 1 / (1 + e) if v >= 0 else e / (1 + e)
+
+
+def _softplus(v: float) -> float:
+    """``log(1 + exp(v)) = max(v, 0) + log(1 + exp(-|v|))``."""
+    return max(v, 0.0) + math.log1p(math.exp(-abs(v)))
 
 
 def _within_one(c: Scalar) -> bool:
@@ -238,6 +251,8 @@ def _function(op: str, c: Scalar, which: str) -> Scalar:
             return Fraction(0)
         if c == 0 and op in ("exp", "cos", "cosh"):
             return Fraction(1)
+        if c == 0 and op == "sigmoid":
+            return Fraction(1, 2)
         if op == "sqrt" and (root := _exact_sqrt(c)) is not None:
             return root
     if op in _EXACT:

@@ -174,10 +174,14 @@ def _diagv(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> 
 ELEMENTWISE_FUNCTIONS: tuple[str, ...] = (
     "exp", "log", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
     "sinh", "cosh", "tanh", "abs", "sign", "relu", "step",
+    # sigmoid, softplus: the logistic family
+    "sigmoid", "softplus",
 )
 """Unary elementwise functions.  ``step`` (Heaviside: 1 where the argument is positive,
 else 0) is matdiff's addition to matrixcalculus.org's language: it is the derivative of
-``relu`` and must print and parse back."""
+``relu`` and must print and parse back.  ``sigmoid(u) = 1/(1 + exp(-u))`` (the logistic
+function, Bishop, PRML eq. 4.59) and ``softplus(u) = log(1 + exp(u))`` (Goodfellow et al.,
+Deep Learning sec. 3.10) are the vocabulary of logistic regression and neural networks."""
 
 _ROWS: list[OpSpec] = [
     # leaves: their shape is given when they are made

@@ -253,6 +253,9 @@ ROWS: dict[str, Row] = {
     "sign": _call(r"\operatorname{sign}"),
     "relu": _call(r"\operatorname{relu}"),
     "step": _call(r"\operatorname{step}"),
+    # sigmoid, softplus: the logistic sigma of Bishop, PRML eq. 4.59
+    "sigmoid": _call(r"\sigma"),
+    "softplus": _call(r"\operatorname{softplus}"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
 

@@ -329,9 +329,11 @@ ROWS: dict[str, Row] = {
     "inv": lambda pr, node, bare: msup(_base(pr.p(node.args[0])), mrow(mo(MINUS), mn("1"))),
     "diagm": _call("diag"),
     "diagv": _call("diag"),
-    **{f: _call(f) for f in ELEMENTWISE_FUNCTIONS if f not in ("sqrt", "abs")},
+    **{f: _call(f) for f in ELEMENTWISE_FUNCTIONS if f not in ("sqrt", "abs", "sigmoid")},
     "sqrt": lambda pr, node, bare: f"<msqrt>{pr.p(node.args[0]).text}</msqrt>",
     "abs": _around("|", "|"),
+    # sigmoid, softplus: the logistic sigma as in the LaTeX form (softplus by name, above)
+    "sigmoid": _call("σ"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
 

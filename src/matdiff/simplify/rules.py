@@ -237,7 +237,9 @@ _POWERS: list[Rule] = [
 _ZERO_POINTS = {"exp": ("0", "1"), "log": ("1", "0"), "sin": ("0", "0"), "cos": ("0", "1"),
                 "tan": ("0", "0"), "arcsin": ("0", "0"), "arccos": ("1", "0"),
                 "arctan": ("0", "0"), "sinh": ("0", "0"), "cosh": ("0", "1"),
-                "tanh": ("0", "0")}
+                "tanh": ("0", "0"),
+                # sigmoid: sigmoid(0) = 1/2 (softplus(0) = log(2) is not rational)
+                "sigmoid": ("0", "1/2")}
 
 _FOLDS: list[Rule] = [
     pattern_rule(f"fold-{f}", f"{f}({x}) -> {y}", f"{f}({x}) = {y}", ALGEBRA)
