@@ -141,6 +141,7 @@ class Derivative:
     gradient: Node | None  # first order of a scalar: G of df = tr(G' dX), mixed layout
     differential: Node | None
     rewrites: list[Rewrite] = field(default_factory=list, repr=False)
+    notes: tuple[str, ...] = ()  # how the text was read (X^T as the transpose)
     _derivations: dict[tuple[str, str], explain.Derivation] = field(
         default_factory=dict, repr=False, compare=False)
 
@@ -491,7 +492,7 @@ class Derivative:
         """One line naming the derivative, its shape and layout (and its conditions)."""
         dims = " x ".join(show_dim(d) for d in self.shape) or "scalar"
         what = "derivative" if self.order == 1 else f"order-{self.order} derivative"
-        conditions = "".join(f"; {c}" for c in self.conditions)
+        conditions = "".join(f"; {c}" for c in (*self.conditions, *self.notes))
         return (f"{what} of {self.source.strip()} by {self.wrt}: {self.kind}, "
                 f"{dims} ({self.options.layout} layout){conditions}")
 
@@ -558,6 +559,7 @@ class Derivative:
             "shape": [str(d) for d in self.shape],
             "layout": self.options.layout,
             "conditions": list(self.conditions),
+            "notes": list(self.notes),
         }
 
 
@@ -713,7 +715,7 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
     for v in wrt_variables:
         variables.setdefault(str(v.attrs[0]), v)
     return Derivative(expr, parsed.expr, wrt_variables, variables, tuple(tensors), options,
-                      g, df, rewrites)
+                      g, df, rewrites, parsed.notes)
 
 
 @arg.entry_point(expr=arg.expression, wrt=arg.text, backend=arg.text, hessian=arg.flag,

@@ -230,9 +230,15 @@ MAX_MATRIX_POWER = 64
 """Largest ``|k|`` the input language accepts in ``X^k``; the text printer writes a larger
 power (products of powers fold beyond it: ``X^40*X^40``) as a product of allowed ones."""
 
+FUNCTION_ALIASES: dict[str, str] = {
+    # trace: MATLAB's and NumPy's name of tr (printed as tr)
+    "trace": "tr",
+}
+"""Other names users type for a function: ``alias -> surface name``."""
+
 SURFACE_FUNCTIONS: tuple[str, ...] = tuple(sorted(
     {r.surface for r in _ROWS if r.surface is not None}
-    | {"vector", "matrix", "eye", "ones", "zeros"}))
+    | {"vector", "matrix", "eye", "ones", "zeros"} | set(FUNCTION_ALIASES)))
 """Every function name the input language accepts (``diag`` covers diagm and diagv; the
 constants ``eye``, ``ones(n)``, ``zeros(m, n)``, ``vector(c)``, ``matrix(c)``)."""
 

@@ -33,7 +33,8 @@ class Parsed:
     ``expr``: the IR; ``variables``: every variable of the expression (``var`` nodes) in
     order of first appearance; ``declared``: variables declared but not used (still
     typed, in declaration order); ``source``: the text; ``sources``: where each IR node
-    was written (for errors at a column after parsing).
+    was written (for errors at a column after parsing); ``notes``: readings a result
+    must state (``X^T`` taken as the transpose).
     """
 
     expr: Node
@@ -41,6 +42,7 @@ class Parsed:
     declared: dict[str, Node] = field(hash=False)
     source: str
     sources: SourceMap = field(default_factory=SourceMap, hash=False, compare=False)
+    notes: tuple[str, ...] = ()
 
 
 def parse(text: str, declare: Declare = None, shape: Shape | None = None) -> Parsed:
@@ -62,4 +64,5 @@ def parse(text: str, declare: Declare = None, shape: Shape | None = None) -> Par
     expr = elaborator.build(plan)
     elaborator.check_constants(expr)
     variables = {name: elaborator.variable(name) for name in elaborator.used}
-    return Parsed(expr, variables, elaborator.unused_declared(), text, elaborator.sources)
+    return Parsed(expr, variables, elaborator.unused_declared(), text, elaborator.sources,
+                  tuple(elaborator.notes))

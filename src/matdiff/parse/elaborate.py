@@ -38,6 +38,7 @@ from ..ir import domain
 from ..ir.nodes import Node
 from ..ir.ops import (
     ELEMENTWISE_FUNCTIONS,
+    FUNCTION_ALIASES,
     MAX_MATRIX_POWER,
     OPS,
     SURFACE_FUNCTIONS,
@@ -58,6 +59,8 @@ from .accumulate import Accumulator
 from .declarations import GREEK, Declaration, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
 from .syntax_tools import (
+    CARET_T_NOTE,
+    caret_transpose,
     constant,
     integer_literal,
     size_argument,
@@ -121,14 +124,21 @@ class Elaborator:
         self._plan_spans: dict[int, tuple[Plan, Span]] = {}  # keeps the plans alive
         self.bound: dict[str, Plan] = {}  # names of a where list, by their definitions
         self.pending: set[str] = set()  # names of a where list not yet defined
+        self.caret_t = False  # X^T is the transpose (syntax_tools.caret_transpose)
+        self.notes: list[str] = []  # readings the result must state
 
     # --- variables ---------------------------------------------------------------
 
     def prepare(self, expr: Expr) -> None:
         """Give every variable its shape, creating unknowns in the order of the names."""
+        self.caret_t = caret_transpose(expr, self.declarations)
+        if self.caret_t:
+            self.notes.append(CARET_T_NOTE)
         for node in walk(expr):
             if isinstance(node, Name) and node.name not in FUNCTIONS:
                 self.plain_names.add(node.name)
+        if self.caret_t:
+            self.plain_names.discard("T")
         for name in sorted(self.plain_names | set(self.declarations)):
             d = self.declarations.get(name)
             if d is not None:
@@ -274,6 +284,9 @@ class Elaborator:
         return Recipe("ediv", None, self._rule("ediv", [ls, rs], (), span, what))
 
     def _power(self, e: Power) -> Plan:
+        if (self.caret_t and not e.elementwise and isinstance(e.exponent, Name)
+                and e.exponent.name == "T"):
+            return self.infer(Transpose(e.span, e.base))  # X^T = X'
         base = self.infer(e.base)
         bs = base.shape
         if e.elementwise:
@@ -320,7 +333,7 @@ class Elaborator:
         return Plan("matpow", (base,), (int(k),), shape)
 
     def _call(self, e: Call) -> Plan:
-        name = e.name
+        name = FUNCTION_ALIASES.get(e.name, e.name)  # trace(U) is tr(U)
         if name in SIZED_CONSTANTS:
             return self._sizedconstant(e)
         if name not in FUNCTIONS:

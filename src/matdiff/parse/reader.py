@@ -141,12 +141,13 @@ def _operator_span(node: Tree[Token]) -> Span:
 # --- lark errors in human words ---------------------------------------------------
 
 _OPERAND = "an operand (a number, a name, a function call or '(')"
-_OPERATOR = "an operator (+ - * / .* ./ ^ .^ or the transpose ')"
+_OPERATOR = "an operator (+ - * / .* ./ ^ .^ or the transpose ' or .')"
 _OPERATOR_TERMINALS = frozenset(
-    {"ADD", "SUB", "MUL", "DIV", "EMUL", "EDIV", "POW", "EPOW", "QUOTE"})
+    {"ADD", "SUB", "MUL", "DIV", "EMUL", "EDIV", "POW", "EPOW", "QUOTE", "DOTQUOTE"})
 _DECL_HINT = " (a declaration reads like 'x: vector(n)' or 'S: matrix(n, n) symmetric')"
 _CHAR_HINTS = {
-    ".": " (numbers are written 2, 2.5 or .5; the elementwise operators are .* ./ .^)",
+    ".": " (numbers are written 2, 2.5 or .5; the elementwise operators are .* ./ .^, "
+         "the transpose ' or .')",
     "[": " (group with parentheses)",
     "]": " (group with parentheses)",
     "{": " (group with parentheses)",
@@ -225,6 +226,8 @@ def _describe(tok: Token) -> str:
         return f"number {tok}"
     if tok.type == "QUOTE":
         return "transpose '"
+    if tok.type == "DOTQUOTE":
+        return "transpose .'"
     if tok.type in _OPERATOR_TERMINALS:
         return f"operator '{tok}'"
     return f"'{tok}'"

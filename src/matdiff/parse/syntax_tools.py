@@ -5,7 +5,7 @@ fragments grouped for messages."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from fractions import Fraction
 
 from ..errors import ParseError, ShapeError
@@ -120,3 +120,28 @@ def suggest_norm(text: str, e: Power) -> str:
 
 def _source(text: str, span: Span) -> str:
     return text[span.start:span.end].strip()
+
+
+CARET_T_NOTE = ("^T is read as the transpose (no variable T is declared or used otherwise; "
+                "declare T to mean a power)")
+"""The note a result carries when ``X^T`` was read as ``X'``."""
+
+
+def caret_transpose(expr: Expr, declared: Collection[str]) -> bool:
+    """Whether ``X^T`` means the transpose ``X'`` in ``expr``: every use of the name ``T``
+    is a bare ``T`` right after ``^`` (not ``.^``), and ``T`` is neither declared nor
+    defined in a where list.  Read as a power, ``X^T`` with an undeclared ``T`` (a
+    matrix by its letter) is always an error, so this reading never changes the meaning
+    of a valid expression; a declared ``T`` keeps the power."""
+    if "T" in declared:
+        return False
+    exponents = names = 0
+    for e in walk(expr):
+        if isinstance(e, Where) and any(b.name == "T" for b in e.bindings):
+            return False
+        if isinstance(e, Name) and e.name == "T":
+            names += 1
+        if (isinstance(e, Power) and not e.elementwise and isinstance(e.exponent, Name)
+                and e.exponent.name == "T" and e.exponent.span.end - e.exponent.span.start == 1):
+            exponents += 1
+    return exponents > 0 and exponents == names
