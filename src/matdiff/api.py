@@ -76,7 +76,7 @@ from .printing.mathml import (
 )
 from .properties import check_properties
 from .shapes import Dim, Shape, show_dim
-from .simplify import Rewrite, check_defined, present, simplify
+from .simplify import Rewrite, check_defined, present, recognise_logistic, simplify
 
 Layout = Literal["mixed", "numerator", "denominator"]
 SymmetricGradient = Literal["symmetrized", "cookbook"]
@@ -707,7 +707,9 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
     check_defined(parsed.expr, parsed.sources, parsed.source)  # 1/(a-a): never a value
     wrt_variables = tuple(_variable(parsed, n) for n in names)
     rewrites: list[Rewrite] = []
-    first, g, df = _first_order(parsed.expr, wrt_variables[0], options, rewrites)
+    # 1 ./ (1 + exp(-z)) is differentiated as sigmoid(z): the result in its vocabulary
+    target = recognise_logistic(parsed.expr)
+    first, g, df = _first_order(target, wrt_variables[0], options, rewrites)
     tensors = [first]
     for v in wrt_variables[1:]:
         tensors.append(_finish(differentiate_tensor(tensors[-1], v), v, options))

@@ -83,6 +83,12 @@ NAME_SIZE = 7
 (``A + c*B + c^2*C`` is; ``X'*A*X`` and ``x - mu`` stay inline, as the Cookbook writes
 them)."""
 
+NAMED_FUNCTIONS = frozenset({
+    # sigmoid: the logistic s of X'*diag(s.*(1 - s))*X
+    "sigmoid",
+})
+"""Functions whose repeated value is named itself (not the product around it)."""
+
 # Names tried in order, by kind: the letters textbooks use for such quantities.
 _NAMES: dict[str, tuple[str, ...]] = {
     "scalar": ("c", "k", "r", "t"),
@@ -143,7 +149,8 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
     """Name what repeats in ``root``: a repeated subexpression of at least
     :data:`NAME_SIZE` nodes, or, when the repetition sits inside one elementwise
     quotient or product below the root that has it as an operand (the logistic
-    ``s = exp(z)./(1 + exp(z))``, the softmax ``P = exp(Z).*...``), that quantity; and
+    ``s = exp(z)./(1 + exp(z))``, the softmax ``P = exp(Z).*...``), that quantity (but a
+    repeated ``sigmoid(z)`` itself: :data:`NAMED_FUNCTIONS`); and
     first a normalized column (:func:`normalized_form`).  ``taken`` are names in use (the
     expression's variables); new names avoid them."""
     used = set(taken)
@@ -157,7 +164,9 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
     chosen: list[Node] = []
     for node in shared_subexpressions([root], lambda n: n.size >= 3):
         ancestor = _common_ancestor(root, node)
-        if (ancestor is not root and ancestor.op in ("hadamard", "ediv")
+        if node.op in NAMED_FUNCTIONS:
+            pick = node  # s = sigmoid(X*w): the quantity itself, as textbooks name it
+        elif (ancestor is not root and ancestor.op in ("hadamard", "ediv")
                 and node in ancestor.args):
             pick = ancestor
         elif node.size >= NAME_SIZE:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from ..ir import ELEMENTWISE_FUNCTIONS
 from . import canonical as c
+from . import distribute as d
 from . import elementwise as e
 from . import inverses as i
+from . import logistic as lg
 from . import presentation as p
 from . import structural as s
 from .numeric import EXACT_FUNCTIONS
@@ -209,6 +211,12 @@ _ELEMENTWISE: list[Rule] = [
                    "matrix(c) ./ B = c*(1 ./ B)", ALGEBRA),
     procedure_rule("ediv-cancel", "ediv", e.ediv_cancel,
                    "(A .* B) ./ (A .* C) = B ./ C; A.^3 ./ A = A.^2 (where defined)", ALGEBRA),
+    # sigmoid, softplus: the logistic quotient in the vocabulary (before ediv-logistic)
+    procedure_rule("ediv-sigmoid", "ediv", lg.ediv_sigmoid,
+                   "exp(u).^m ./ (1 + exp(u)).^k = sigmoid(u).^m .* (1 - sigmoid(u)).^(k-m) "
+                   "(1 ./ (1 + exp(-z)) = sigmoid(z); exp(z) ./ (1 + exp(z)).^2 = "
+                   "sigmoid(z) .* (1 - sigmoid(z)))",
+                   "Bishop, PRML (eqs. 4.59, 4.88)"),
     procedure_rule("ediv-logistic", "ediv", e.ediv_logistic,
                    "(A .* exp(u)) ./ (exp(u) + c) = A ./ (1 + c*exp(-u)) "
                    "(exp(z) ./ (1 + exp(z)) = 1 ./ (1 + exp(-z)))",
@@ -218,6 +226,33 @@ _ELEMENTWISE: list[Rule] = [
                    "algebra: numerator and denominator times exp(2*v)"),
     procedure_rule("ediv-of-ediv", "ediv", e.ediv_of_ediv,
                    "(A ./ B) ./ C = A ./ (B .* C); A ./ (B ./ C) = (A .* C) ./ B", ALGEBRA),
+]
+
+_LOGISTIC: list[Rule] = [
+    # sigmoid, softplus (simplify/logistic.py)
+    procedure_rule("hadamard-sigmoid", "hadamard", lg.hadamard_sigmoid,
+                   "exp(z) .* (1 - sigmoid(z)) = sigmoid(z); exp(-z) .* sigmoid(z) = "
+                   "1 - sigmoid(z)", "Bishop, PRML (eq. 4.59)"),
+    procedure_rule("mul-sigmoid", "mul", lg.mul_sigmoid,
+                   "exp(a)^m/(1 + exp(a))^k = sigmoid(a)^m*(1 - sigmoid(a))^(k-m) for scalars",
+                   "Bishop, PRML (eqs. 4.59, 4.88)"),
+    procedure_rule("power-sigmoid", "power", lg.power_sigmoid,
+                   "(1 + exp(u)).^-k = (1 - sigmoid(u)).^k (1/(1 + exp(-z)) = sigmoid(z))",
+                   "Bishop, PRML (eq. 4.59)"),
+    procedure_rule("sigmoid-of-negated", "sigmoid", lg.sigmoid_of_negated,
+                   "sigmoid(-z) = 1 - sigmoid(z)",
+                   "Goodfellow et al., Deep Learning (sec. 3.10, eq. 3.33)"),
+    procedure_rule("log-softplus", "log", lg.log_softplus,
+                   "log(1 + exp(z)) = softplus(z); log(sigmoid(z)) = -softplus(-z); "
+                   "log(1 - sigmoid(z)) = -softplus(z)",
+                   "Goodfellow et al., Deep Learning (sec. 3.10, eqs. 3.31, 3.35, 3.36)"),
+    procedure_rule("add-softplus-difference", "add", lg.softplus_difference,
+                   "softplus(z) - softplus(-z) = z",
+                   "Goodfellow et al., Deep Learning (sec. 3.10, eq. 3.41)"),
+    procedure_rule("add-distribute", "add", d.add_distribute,
+                   "A.*(B + C) + D = A.*B + A.*C + D (also for scalars), collected, when "
+                   "shorter (s.*(1 - t) - t.*(1 - s) = s - t)",
+                   "algebra: distributivity, commutativity of .*"),
 ]
 
 _POWERS: list[Rule] = [
@@ -255,7 +290,8 @@ _FOLDS: list[Rule] = [
 ]
 
 RULES: tuple[Rule, ...] = (
-    *_TRANSPOSE, *_INVERSE, *_REDUCTIONS, *_MUL, *_ADD, *_ELEMENTWISE, *_POWERS, *_FOLDS)
+    *_TRANSPOSE, *_INVERSE, *_REDUCTIONS, *_MUL, *_ADD, *_ELEMENTWISE, *_POWERS, *_FOLDS,
+    *_LOGISTIC)
 """All rules; rows of one op are tried in this order."""
 
 assert len({r.name for r in RULES}) == len(RULES), "duplicate rule name"
