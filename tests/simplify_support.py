@@ -10,6 +10,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
+import scipy.special
 
 from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node
 from matdiff.ir import build as b
@@ -69,6 +70,8 @@ _UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
     "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "abs": np.abs, "sign": np.sign,
     "relu": lambda a: np.maximum(a, 0.0), "step": lambda a: (a > 0).astype(float),
+    # sigmoid, softplus: SciPy's logistic and NumPy's log(exp(0) + exp(a))
+    "sigmoid": scipy.special.expit, "softplus": lambda a: np.logaddexp(0.0, a),
 }
 assert set(_UNARY) == set(ELEMENTWISE_FUNCTIONS)
 
@@ -213,7 +216,8 @@ def agree(before: Node, after: Node, env: dict[str, np.ndarray]) -> str | None:
 SHAPES = [SCALAR, vector(n), row(n), matrix(n, n), matrix(m, n), matrix(n, m), vector(m)]
 EXPONENTS = [Fraction(2), Fraction(3), Fraction(-1), Fraction(1, 2), Fraction(0),
              Fraction(1)]
-SAFE_FUNCS = ["exp", "sin", "cos", "tanh", "arctan", "abs", "sign", "relu", "step", "sinh"]
+SAFE_FUNCS = ["exp", "sin", "cos", "tanh", "arctan", "abs", "sign", "relu", "step", "sinh",
+              "sigmoid", "softplus"]
 
 
 class Gen:

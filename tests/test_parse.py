@@ -34,6 +34,8 @@ _UNARY: dict[str, Callable[[Array], Array]] = {
     "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
     "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "abs": np.abs, "sign": np.sign,
     "relu": lambda v: np.maximum(v, 0.0), "step": lambda v: (np.asarray(v) > 0) * 1.0,
+    "sigmoid": lambda v: 1 / (1 + np.exp(-np.asarray(v))),
+    "softplus": lambda v: np.log1p(np.exp(np.asarray(v))),
     "sum": np.sum, "norm1": lambda v: np.sum(np.abs(v)),
     "norm2": lambda v: np.sqrt(np.sum(np.square(v))),
     "tr": lambda v: np.trace(v) if np.ndim(v) else v,
@@ -203,6 +205,9 @@ CASES: list[tuple[str, dict[str, str], Callable[[Env], Array]]] = [
                                                       + v["A"] @ v["A"].T)),
     ("relu(x) + step(x) + sign(x) + abs(x)", {},
      lambda v: np.maximum(v["x"], 0) + (v["x"] > 0) + np.sign(v["x"]) + np.abs(v["x"])),
+    ("sigmoid(x) + softplus(W*x) + trace(W).*x.'*x", {"W": "matrix(n, n)"},
+     lambda v: (1 / (1 + np.exp(-v["x"])) + np.log1p(np.exp(v["W"] @ v["x"]))
+                + np.trace(v["W"]) * (v["x"].T @ v["x"]))),
     ("sin(x) + cos(x) + tan(x) + sinh(x) + cosh(x)", {},
      lambda v: sum(f(v["x"]) for f in (np.sin, np.cos, np.tan, np.sinh, np.cosh))),
     ("arcsin(tanh(x)) + arccos(tanh(x)) + arctan(x)", {},

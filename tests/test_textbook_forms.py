@@ -66,18 +66,23 @@ GOLDEN: list[Golden] = [
     Golden("a'*X'*b", 'X', ['a: vector(n)', 'b: vector(n)'],
            "b*a'",
            'b a^{\\top}'),
+    # logistic regression in the logistic vocabulary (Bishop, PRML eqs. 4.91, 4.97;
+    # Murphy, Machine Learning sec. 8.3.1 for y in {-1, 1})
     Golden("sum(log(1 + exp(X*w))) - y'*X*w", 'w', None,
-           "X'*(1 ./ (exp(-X*w) + 1) - y)",
-           'X^{\\top} \\left(1 \\oslash \\left(\\exp\\left(-X w\\right) + 1\\right) - y\\right)'),
+           "X'*(sigmoid(X*w) - y)",
+           'X^{\\top} \\left(\\sigma\\left(X w\\right) - y\\right)'),
     Golden("sum(log(1 + exp(X*w))) - y'*X*w", ['w', 'w'], None,
-           "X'*diag(s)*X  where s = exp(X*w)./(exp(X*w) + 1).^2",
-           'X^{\\top} \\operatorname{diag}\\left(s\\right) X\\quad\\text{where } s = \\exp\\left(X w\\right) \\oslash \\left(\\exp\\left(X w\\right) + 1\\right)^{\\circ 2}'),
+           "X'*diag(s.*(1 - s))*X  where s = sigmoid(X*w)",
+           'X^{\\top} \\operatorname{diag}\\left(s \\odot \\left(1 - s\\right)\\right) X'
+           '\\quad\\text{where } s = \\sigma\\left(X w\\right)'),
     Golden('sum(log(1 + exp(-y.*(X*w))))', 'w', None,
-           "-X'*(y./(exp(y.*(X*w)) + 1))",
-           '-X^{\\top} \\left(y \\oslash \\left(\\exp\\left(y \\odot \\left(X w\\right)\\right) + 1\\right)\\right)'),
+           "-X'*(y.*(1 - sigmoid(y.*(X*w))))",
+           '-X^{\\top} \\left(y \\odot \\left(1 - \\sigma\\left(y \\odot \\left(X w\\right)'
+           '\\right)\\right)\\right)'),
     Golden('sum(log(1 + exp(-y.*(X*w))))', ['w', 'w'], None,
-           "X'*diag((y.^2 .* exp(y.*(X*w)))./(exp(y.*(X*w)) + 1).^2)*X",
-           'X^{\\top} \\operatorname{diag}\\left(\\left(y^{\\circ 2} \\odot \\exp\\left(y \\odot \\left(X w\\right)\\right)\\right) \\oslash \\left(\\exp\\left(y \\odot \\left(X w\\right)\\right) + 1\\right)^{\\circ 2}\\right) X'),
+           "X'*diag(y.^2 .* s.*(1 - s))*X  where s = sigmoid(y.*(X*w))",
+           'X^{\\top} \\operatorname{diag}\\left(y^{\\circ 2} \\odot s \\odot \\left(1 - s\\right)'
+           '\\right) X\\quad\\text{where } s = \\sigma\\left(y \\odot \\left(X w\\right)\\right)'),
     Golden("sum(log(exp(X*W)*vector(1))) - tr(Y'*X*W)", 'W', None,
            "X'*(P - Y)  where P = exp(X*W).*((1 ./ (exp(X*W)*vector(1)))*vector(1)')",
            'X^{\\top} \\left(P - Y\\right)\\quad\\text{where } P = \\exp\\left(X W\\right) \\odot \\left(\\left(1 \\oslash \\left(\\exp\\left(X W\\right) \\mathbf{1}\\right)\\right) \\mathbf{1}^{\\top}\\right)'),
