@@ -102,6 +102,15 @@ CORPUS: list[tuple[str, str, dict[str, str]]] = [
     ("sum(step(x).*x)", "x", {}),
     ("sum(log(1 + exp(-y.*(X*w))))", "w", {}),
     ("-y'*log(exp(X*w)/sum(exp(X*w)))", "w", {}),
+    # sigmoid, softplus: logistic regression, an MLP layer, scalar and matrix arguments
+    ("-sum(t.*log(sigmoid(X*w)) + (1 - t).*log(1 - sigmoid(X*w)))", "w", {}),
+    ("sum(softplus(X*w)) - t'*X*w", "w", {}),
+    ("norm2(V*sigmoid(W*x) - y)^2", "W", {}),
+    ("norm2(V*softplus(W*x) - y)^2", "x", {}),
+    ("log(sigmoid(a))", "a", {}),
+    ("softplus(a*b) + sigmoid(-a)", "a", {}),
+    ("sum(softplus(A*X*B))", "X", {}),
+    ("-sum(t.*log(1 ./ (1 + exp(-X*w))) + (1 - t).*log(1 - 1 ./ (1 + exp(-X*w))))", "w", {}),
     # symmetric variables (both conventions are checked by test_symmetric_conventions)
     ("tr(A*S)", "S", {"S": "matrix(n,n) symmetric"}),
     ("x'*S*x", "S", {"S": "matrix(n,n) symmetric"}),
