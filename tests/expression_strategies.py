@@ -358,10 +358,11 @@ class ExpressionBuilder:
 
     def smooth(self, kind: Kind, d: int) -> str:
         """Functions defined and smooth everywhere; only the saturating ones (tanh,
-        arctan) take an argument of any depth."""
+        arctan, sigmoid) take an argument of any depth."""
         growing = () if self.tame else ("exp", "sinh", "cosh")
-        fn = self.pick(("sin", "cos", "tanh", "arctan", *growing))
-        arg = self.expr(kind, d) if fn in ("tanh", "arctan") else self.shallow(kind, d)
+        fn = self.pick(("sin", "cos", "tanh", "arctan", "sigmoid", "softplus", *growing))
+        saturating = ("tanh", "arctan", "sigmoid")
+        arg = self.expr(kind, d) if fn in saturating else self.shallow(kind, d)
         return f"{fn}({arg})"
 
     def power(self, kind: Kind, d: int) -> str:

@@ -254,6 +254,8 @@ _ELEMENTWISE: dict[str, Callable[[Tensor], Tensor]] = {
     "arctan": torch.atan, "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh,
     "abs": torch.abs, "sign": lambda x: torch.sign(x) + 0 * x, "relu": torch.relu,
     "step": _step,
+    # sigmoid, softplus: torch's logistic and log(exp(0) + exp(x))
+    "sigmoid": torch.sigmoid, "softplus": lambda x: torch.logaddexp(x, torch.zeros_like(x)),
 }
 
 
