@@ -56,6 +56,13 @@ SIGNS = [
     ("sum(x.^2) + norm2(y)", None, Sign.NONNEGATIVE),
     ("X'*X", None, Sign.UNKNOWN),  # a Gram matrix has negative entries
     ("relu(x) .* step(y)", None, Sign.NONNEGATIVE),
+    # sigmoid, softplus: values in (0, 1) and (0, inf)
+    ("sigmoid(x)", None, Sign.POSITIVE),
+    ("softplus(x)", None, Sign.POSITIVE),
+    ("sigmoid(x).*(1 - sigmoid(x))", None, Sign.POSITIVE),
+    ("2 - sigmoid(x)", None, Sign.POSITIVE),
+    ("0.5 - sigmoid(x)", None, Sign.UNKNOWN),
+    ("1 - softplus(x)", None, Sign.UNKNOWN),
 ]
 
 

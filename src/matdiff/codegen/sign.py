@@ -17,7 +17,8 @@ is a fact of real arithmetic:
   gives a positive power, a nonnegative base with a positive exponent a nonnegative one;
 * sums, elementwise and matrix products of nonnegatives are nonnegative, of positives
   positive; a sum with one positive term and the rest nonnegative is positive
-  (``1 + exp(z)``); ``a ./ b`` with ``b`` > 0 has ``a``'s sign;
+  (``1 + exp(z)``); ``c - sigmoid(z)`` with ``c >= 1`` is positive (sigmoid lies in
+  (0, 1)); ``a ./ b`` with ``b`` > 0 has ``a``'s sign;
 * transposes, broadcasts, ``sum``, ``tr``, ``diag`` keep what they can (a diagonal
   matrix from a positive vector is only nonnegative).
 """
@@ -59,6 +60,19 @@ def _even_integer(node: Node) -> bool:
     return value.denominator == 1 and value.numerator % 2 == 0
 
 
+def _one_minus_sigmoid(node: Node) -> bool:
+    """``c - sigmoid(z)`` with ``c >= 1`` (sigmoid's values lie in (0, 1))."""
+    if len(node.args) != 2:
+        return False
+    for k, t in enumerate(node.args):
+        c = node.args[1 - k]
+        if (c.op in ("const", "fill") and c.attrs[0] >= 1 and t.op == "mul"
+                and len(t.args) == 2 and t.args[0].op == "const" and t.args[0].attrs[0] == -1
+                and t.args[1].op == "sigmoid"):
+            return True
+    return False
+
+
 def _rule(node: Node, signs: list[Sign]) -> Sign:
     op = node.op
     if op in ("const", "fill"):
@@ -89,6 +103,8 @@ def _rule(node: Node, signs: list[Sign]) -> Sign:
         if base == Sign.NONNEGATIVE and signs[1] == Sign.POSITIVE:
             return Sign.NONNEGATIVE
         return Sign.UNKNOWN
+    if op == "add" and _one_minus_sigmoid(node):
+        return Sign.POSITIVE
     if op == "add":
         if min(signs) == Sign.UNKNOWN:
             return Sign.UNKNOWN
