@@ -179,7 +179,10 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
     chosen.sort(key=lambda n: n.size)
     names: dict[Node, Node] = {}
     for node in chosen:
-        name = _fresh(_NAMES[node.shape.kind], used)
+        options = _NAMES[node.shape.kind]
+        if node.op == "sigmoid":  # the logistic s (S for a matrix), as textbooks write it
+            options = ("S" if node.shape.kind == "matrix" else "s", *options)
+        name = _fresh(options, used)
         used.add(name)
         definitions.append((name, node.substitute(names)))
         names[node] = make("var", (), (name, frozenset()), node.shape)
