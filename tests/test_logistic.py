@@ -235,3 +235,44 @@ def test_recognition_leaves_other_quotients_alone() -> None:
         node = parse(text).expr
         assert "sigmoid" not in str(recognise_logistic(node))
         assert "softplus" not in str(recognise_logistic(node))
+
+
+# --- the per-op tables outside the printers and backends -----------------------------------
+
+def test_exact_values_and_constant_folding() -> None:
+    """sigmoid(0) = 1/2 exactly (folded and in exact evaluation); softplus(0) = log(2) and
+    sigmoid(1) are irrational and stay calls."""
+    from fractions import Fraction
+
+    from matdiff.applications.exact import exact_value
+
+    assert simplify(parse("sigmoid(0)*x").expr) is simplify(parse("x/2").expr)
+    assert "softplus" in str(simplify(parse("softplus(0)*x").expr))
+    assert "sigmoid" in str(simplify(parse("sigmoid(1)*x").expr))
+    node = parse("sigmoid(a)").expr
+    assert exact_value(node, {"a": Fraction(0)}, {}) == Fraction(1, 2)
+    assert exact_value(node, {"a": Fraction(1)}, {}) is None
+    assert exact_value(parse("softplus(a)").expr, {"a": Fraction(0)}, {}) is None
+    # constants of huge magnitude are checked without overflow
+    parse("sigmoid(-1000)*x + softplus(1000)*x + softplus(-1000)*x")
+
+
+def test_sympy_gets_the_formulas() -> None:
+    sympy = pytest.importorskip("sympy")
+    from matdiff.applications.sympy_interop import to_sympy
+
+    a = sympy.Symbol("a")
+    assert sympy.simplify(to_sympy("sigmoid(a)") - 1 / (1 + sympy.exp(-a))) == 0
+    assert sympy.simplify(to_sympy("softplus(a)") - sympy.log(1 + sympy.exp(a))) == 0
+    assert to_sympy("sigmoid(x)").shape[1] == 1
+
+
+def test_sign_and_codegen_syrk_for_the_logistic_hessian() -> None:
+    """X'*diag(s.*(1 - s))*X: the weights are provably positive, so the fast code takes
+    their square root (a syrk); the values agree with the reference evaluator."""
+    h = matdiff.derivative("sum(softplus(X*w))", ["w", "w"])
+    rng = np.random.default_rng(3)
+    env = {"X": rng.normal(size=(20, 4)), "w": rng.normal(size=4)}
+    c = h.compile("numpy")
+    assert "np.sqrt(" in c.source(X=(20, 4), w=(4,))
+    _close(c(**env), h.evaluate(env))

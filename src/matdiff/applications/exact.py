@@ -114,6 +114,13 @@ def _elementwise(f: Callable[[Fraction], Fraction]) -> Callable[[Obj], Obj]:
     return apply
 
 
+def _sigmoid(v: Fraction) -> Fraction:
+    """``sigmoid(0) = 1/2``; at any other rational the logistic function is irrational."""
+    if v != 0:
+        raise Inexact("sigmoid of a nonzero number")
+    return Fraction(1, 2)
+
+
 _UNARY: dict[str, Callable[[Obj], Obj]] = {
     "transpose": lambda x: _arr(np.transpose(x)),
     "sum": lambda x: _arr(sum(x.flat, Fraction(0))),
@@ -127,6 +134,8 @@ _UNARY: dict[str, Callable[[Obj], Obj]] = {
     "sign": _elementwise(_sign),
     "relu": _elementwise(lambda v: max(v, Fraction(0))),
     "step": _elementwise(lambda v: Fraction(int(v > 0))),
+    # sigmoid: exact at 0 only (softplus(0) = log(2) is irrational: never exact)
+    "sigmoid": _elementwise(_sigmoid),
 }
 
 
