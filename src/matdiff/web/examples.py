@@ -50,6 +50,9 @@ EXAMPLES: tuple[Example, ...] = (
             ("X: matrix(n,n) symmetric",)),
     Example(ML, "Logistic regression loss", "sum(log(1 + exp(-y.*(X*w))))", ("w",)),
     Example(ML, "Logistic regression Hessian", "sum(log(1 + exp(-y.*(X*w))))", ("w", "w")),
+    # sigmoid: the cross-entropy of a sigmoid (Bishop, PRML eq. 4.90)
+    Example(ML, "Cross-entropy of a sigmoid",
+            "-sum(t.*log(sigmoid(X*w)) + (1 - t).*log(1 - sigmoid(X*w)))", ("w",)),
     Example(ML, "Ridge regression", "norm2(X*w - y)^2 + lambda*norm2(w)^2", ("w",)),
     Example(ML, "Two-layer network", "norm2(W2*tanh(W1*x) - y)^2", ("W1",)),
     Example(ML, "Gaussian log-likelihood", "-logdet(S)/2 - (x - m)'*inv(S)*(x - m)/2",
