@@ -66,6 +66,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
     **_FUNCTIONS_ATOM,
+    "logsumexp": ATOM, "softmax": ATOM,  # reduce
 }
 """The precedence of the code each op prints.  A row may return a different one for a
 special form (a negative number is ``UNARY``; ``x'`` of a vector is ``x`` itself)."""
@@ -382,6 +383,25 @@ ROWS: dict[str, Row] = {
     "step": _call("heaviside", "0.0"),
 }
 """``op -> row(printer, node)``: the code of one node; one row per op in ``ir.ops.OPS``."""
+
+
+def _reduce_axis(node: Node) -> str:
+    """reduce: the array axis of dimension 1 (0: down the columns) or 2 (1: along the
+    rows); a vector's (dim 0) only axis is 0."""
+    dim: int = node.attrs[0]
+    return "0" if dim == 0 else str(dim - 1)
+
+
+def _logsumexp(p: Printer, node: Node) -> str:
+    if node.attrs[0] == 0:
+        return p.call("logsumexp_all", p.arg(node.args[0]))
+    return p.call("logsumexp", p.arg(node.args[0]), _reduce_axis(node))
+
+
+ROWS.update({
+    "logsumexp": _logsumexp,
+    "softmax": lambda p, node: p.call("softmax", p.arg(node.args[0]), _reduce_axis(node)),
+})
 
 
 def to_array_code(node: Node, sizes: Mapping[Dim, str] | None = None,

@@ -70,6 +70,8 @@ FUNCTION_KEYS: tuple[str, ...] = (
     "outer", "eye", "full", "ones", "zeros", "matrix_power", "solve",
     # index-form tensors (codegen/einsum.py, codegen/outer.py)
     "einsum", "broadcast_to", "stack", "matmul",
+    # reduce: logsumexp(x, axis), logsumexp over every entry, softmax(x, axis)
+    "logsumexp", "logsumexp_all", "softmax",
 )
 """The functions a backend must name (its ``names`` keys)."""
 
@@ -83,9 +85,22 @@ NUMPY_NAMES: Mapping[str, str] = MappingProxyType({
     "solve": "linalg.solve",
 })
 
-NUMPY = Backend("numpy", "np", NUMPY_NAMES, imports="import numpy as np")
+def _stable(module: str) -> Mapping[str, str]:
+    """reduce: logsumexp and softmax with only the module in scope, stable for any finite
+    input (``logaddexp.reduce`` folds ``log(exp(a) + exp(b))`` pairwise, each step with
+    the larger term taken out; softmax is ``exp(z - logsumexp(z))``)."""
+    return MappingProxyType({
+        "logsumexp": module + ".logaddexp.reduce({0}, axis={1})",
+        "logsumexp_all": module + ".logaddexp.reduce({0}, axis=None)",
+        "softmax": (module + ".exp({0} - " + module
+                    + ".logaddexp.reduce({0}, axis={1}, keepdims=True))"),
+    })
 
-JAX = Backend("jax", "jnp", NUMPY_NAMES, imports="import jax.numpy as jnp", fuses_sums=True)
+
+NUMPY = Backend("numpy", "np", NUMPY_NAMES, _stable("np"), imports="import numpy as np")
+
+JAX = Backend("jax", "jnp", NUMPY_NAMES, _stable("jnp"), imports="import jax.numpy as jnp",
+              fuses_sums=True)
 """``jax.numpy``: NumPy's names; the code is pure and shape-static, so ``jax.jit`` and
 ``jax.vmap`` apply to it."""
 
@@ -115,6 +130,10 @@ TORCH = Backend(
         "zeros": "torch.zeros({0}" + _LIKE + ")",
         # the fill value may be a 0-d tensor (a broadcast scalar), which torch.full refuses
         "full": "({1} * torch.ones({0}" + _LIKE + "))",
+        # reduce: torch's own stable logsumexp and softmax
+        "logsumexp": "torch.logsumexp({0}, {1})",
+        "logsumexp_all": "torch.logsumexp({0}.reshape(-1), 0)",
+        "softmax": "torch.softmax({0}, {1})",
     }),
     einsum_optimize="",  # torch.einsum orders contractions itself (opt_einsum)
     imports="import torch",

@@ -155,9 +155,11 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
         definitions.append((p_name, normalized[0]))
         root = normalized[1]
     chosen: list[Node] = []
-    for node in shared_subexpressions([root], lambda n: n.size >= 3):
+    for node in shared_subexpressions([root], lambda n: n.size >= 3 or n.op == "softmax"):
         ancestor = _common_ancestor(root, node)
-        if (ancestor is not root and ancestor.op in ("hadamard", "ediv")
+        if node.op == "softmax":  # reduce: a repeated softmax is p (P), as textbooks name it
+            pick = node
+        elif (ancestor is not root and ancestor.op in ("hadamard", "ediv")
                 and node in ancestor.args):
             pick = ancestor
         elif node.size >= NAME_SIZE:
@@ -170,7 +172,9 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
     chosen.sort(key=lambda n: n.size)
     names: dict[Node, Node] = {}
     for node in chosen:
-        name = _fresh(_NAMES[node.shape.kind], used)
+        kind = node.shape.kind
+        name = _fresh(_NAMES[kind][1:] if node.op == "softmax" and kind != "matrix"
+                      else _NAMES[kind], used)
         used.add(name)
         definitions.append((name, node.substitute(names)))
         names[node] = make("var", (), (name, frozenset()), node.shape)

@@ -36,6 +36,7 @@ from ..errors import LimitError, ParseError, ShapeError, UndefinedError
 from ..ir import build as b
 from ..ir import domain
 from ..ir.nodes import Node
+from ..ir.reductions import BUILDERS as reduce_by
 from ..ir.ops import (
     ELEMENTWISE_FUNCTIONS,
     MAX_MATRIX_POWER,
@@ -55,6 +56,7 @@ from ..shapes import (
 )
 from ..spans import Span
 from .accumulate import Accumulator
+from . import reductions
 from .declarations import GREEK, Declaration, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
 from .syntax_tools import (
@@ -325,6 +327,10 @@ class Elaborator:
             return self._sizedconstant(e)
         if name not in FUNCTIONS:
             raise self._not_a_function(e)
+        if reductions.takes_dimension(e):  # sum(X, 2), mean, logsumexp, softmax
+            inner = self.infer(e.args[0])
+            dim, shape = reductions.plan(e, self.text, lambda _: inner.shape)
+            return Plan("reduce", (inner,), (name, dim), shape)
         if len(e.args) != 1:
             raise ParseError(f"{name} takes exactly one argument, got {len(e.args)}",
                              e.span, self.text)
@@ -492,6 +498,10 @@ class Elaborator:
             return b.apply(name, args[0])
         if op == "power":
             return b.power(args[0], args[1])
+        if op == "reduce":
+            fn, dim = p.attrs
+            assert isinstance(fn, str) and isinstance(dim, int)
+            return reduce_by[fn](args[0], dim)
         assert op == "matpow", op
         k = p.attrs[0]
         assert isinstance(k, int)

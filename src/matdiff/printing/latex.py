@@ -35,6 +35,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+    "logsumexp": ATOM, "softmax": ATOM,  # reduce
 }
 """The precedence of what each op prints; rows override it for special forms (a
 negative number is ``NEG``, ``\\frac{1}{3}`` is ``FRAC``, ``c \\mathbf{1}`` is ``MUL``)."""
@@ -255,6 +256,19 @@ ROWS: dict[str, Row] = {
     "step": _call(r"\operatorname{step}"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
+
+
+def _by_dimension(command: str) -> Row:
+    r"""reduce: ``\operatorname{softmax}\left(X, 2\right)`` (the dimension as in the text)."""
+    def row(pr: _LatexPrinter, node: Node, bare: bool) -> str:
+        dim = node.attrs[0]
+        inner = pr.p(node.args[0]).text
+        return command + paren(inner if dim == 0 else f"{inner}, {dim}")
+    return row
+
+
+ROWS.update({"logsumexp": _by_dimension(r"\operatorname{logsumexp}"),
+             "softmax": _by_dimension(r"\operatorname{softmax}")})
 
 
 _LatexPrinter.rows = ROWS

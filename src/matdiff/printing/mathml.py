@@ -42,6 +42,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+    "logsumexp": ATOM, "softmax": ATOM,  # reduce
 }
 """The precedence of what each op prints (the LaTeX printer's levels)."""
 
@@ -334,6 +335,19 @@ ROWS: dict[str, Row] = {
     "abs": _around("|", "|"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
+
+
+def _by_dimension(name: str) -> Row:
+    """reduce: ``softmax(X, 2)``: the name applied to the operand and the dimension."""
+    def row(pr: _MathMLPrinter, node: Node, bare: bool) -> str:
+        dim = node.attrs[0]
+        inner = pr.p(node.args[0]).text
+        body = inner if dim == 0 else inner + mo(",") + mn(str(dim))
+        return mrow(mi(name), mo(APPLY), paren(body))
+    return row
+
+
+ROWS.update({"logsumexp": _by_dimension("logsumexp"), "softmax": _by_dimension("softmax")})
 
 _MathMLPrinter.rows = ROWS
 _MathMLPrinter.precedence = PRECEDENCE

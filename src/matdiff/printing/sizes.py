@@ -44,6 +44,13 @@ def dim_text(d: Dim) -> str | None:
     return None
 
 
+def size_call(d: Dim) -> str | None:
+    """``rows(X)``, ``cols(X)``, ``len(x)`` when ``d`` is so named (the size scalars the
+    parser reads in an expression), else ``None``."""
+    text = dim_text(d)
+    return text if text is not None and _SIZE_CALL.fullmatch(text) else None
+
+
 def size_parts(d: Dim) -> tuple[str, str] | str:
     """A printable size as ``("rows", "X")`` for ``rows(X)``, else its text (``n``, ``3``;
     ``n`` for one nothing names)."""
