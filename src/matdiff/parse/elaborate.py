@@ -325,6 +325,10 @@ class Elaborator:
         name = e.name
         if name in SIZED_CONSTANTS:
             return self._sizedconstant(e)
+        if name in reductions.SIZES:  # rows(X), cols(X), len(x): a size as a scalar
+            ones = Plan("fill", (), (Fraction(1),),
+                        Shape(size_argument(e, self.shapes, self.text), None))
+            return Plan("apply", (ones,), ("sum",), SCALAR)
         if name not in FUNCTIONS:
             raise self._not_a_function(e)
         if reductions.takes_dimension(e):  # sum(X, 2), mean, logsumexp, softmax

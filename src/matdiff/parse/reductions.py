@@ -16,6 +16,11 @@ from ..ir.reductions import REDUCTIONS, reduced_shape
 from ..shapes import SCALAR, Shape
 from .syntax import Call, Expr, Num
 
+SIZES = frozenset({"rows", "cols", "len"})
+"""``rows(X)``, ``cols(X)``, ``len(x)`` in an expression: that size as a scalar (the
+number of entries ``mean`` divides by, as a result prints it)."""
+
+
 def takes_dimension(e: Call) -> bool:
     """Whether this call is one of the reductions of this module (``sum(X)`` alone stays
     the plain ``sum`` op)."""

@@ -21,6 +21,7 @@ from fractions import Fraction
 from ..ir.nodes import Node
 from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..ir.reductions import size_of
 from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter, print_sum
 from .sizes import size_parts
@@ -267,8 +268,16 @@ def _by_dimension(command: str) -> Row:
     return row
 
 
+def _sum(pr: _LatexPrinter, node: Node, bare: bool) -> str:
+    r"""reduce: the size scalar ``sum(ones(n))`` is the size, ``n`` or ``\operatorname{rows}(X)``."""
+    d = size_of(node)
+    if d is not None:
+        return _dim(d)
+    return r"\operatorname{sum}" + paren(pr.p(node.args[0]).text)
+
+
 ROWS.update({"logsumexp": _by_dimension(r"\operatorname{logsumexp}"),
-             "softmax": _by_dimension(r"\operatorname{softmax}")})
+             "softmax": _by_dimension(r"\operatorname{softmax}"), "sum": _sum})
 
 
 _LatexPrinter.rows = ROWS

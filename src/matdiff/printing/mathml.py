@@ -28,6 +28,7 @@ from html import escape
 from ..ir.nodes import Node
 from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..ir.reductions import size_of
 from ..ir.tensor import Index, KroneckerForm, Tensor
 from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter
@@ -347,7 +348,16 @@ def _by_dimension(name: str) -> Row:
     return row
 
 
-ROWS.update({"logsumexp": _by_dimension("logsumexp"), "softmax": _by_dimension("softmax")})
+def _sum(pr: _MathMLPrinter, node: Node, bare: bool) -> str:
+    """reduce: the size scalar ``sum(ones(n))`` is the size (``n``, ``rows(X)``)."""
+    d = size_of(node)
+    if d is not None:
+        return _dim(d)
+    return mrow(mi("sum"), mo(APPLY), paren(pr.p(node.args[0]).text))
+
+
+ROWS.update({"logsumexp": _by_dimension("logsumexp"), "softmax": _by_dimension("softmax"),
+             "sum": _sum})
 
 _MathMLPrinter.rows = ROWS
 _MathMLPrinter.precedence = PRECEDENCE

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from ..ir.reductions import size_of
 from ..ir.nodes import Node
 from ..ir.ops import apply_shape_rule
 from ..shapes import SCALAR, Dim, DimConflict, DimVar, Shape, ShapeMismatch, Unifier
@@ -138,8 +139,8 @@ class _Pass:
         self.visits += 1
         if self.visits > _BUDGET:
             raise _Unsolvable
-        if not self.open[node]:
-            return node.shape
+        if not self.open[node] or size_of(node) is not None:
+            return node.shape  # reduce: a size scalar prints its size itself (rows(X))
         op = node.op
         if op in CONSTANTS:
             if op == "broadcast":
