@@ -393,15 +393,26 @@ def _reduce_axis(node: Node) -> str:
 
 
 def _logsumexp(p: Printer, node: Node) -> str:
-    if node.attrs[0] == 0:
-        return p.call("logsumexp_all", p.arg(node.args[0]))
+    if node.attrs[0] == 0 and node.args[0].shape.kind == "matrix":
+        return p.call("logsumexp_all", p.arg(node.args[0]), "None")
     return p.call("logsumexp", p.arg(node.args[0]), _reduce_axis(node))
 
 
-ROWS.update({
-    "logsumexp": _logsumexp,
-    "softmax": lambda p, node: p.call("softmax", p.arg(node.args[0]), _reduce_axis(node)),
-})
+def _softmax(p: Printer, node: Node) -> Code:
+    """The backend's softmax, or ``e / sum(e)`` with ``e = exp(z - max(z))``: the largest
+    entry taken out, so every ``exp`` is at most 1 and the quotient is accurate to the
+    last bits even in float32 (``exp(z - logsumexp(z))`` loses ``|z|*eps``)."""
+    z, axis = p.arg(node.args[0]), _reduce_axis(node)
+    if "softmax" in p.backend.templates:
+        return Code(p.call("softmax", z, axis), ATOM)
+    if node.attrs[0] == 0:
+        e = p.call("exp", f"{z} - {p.call('max', z)}")
+        return Code(f"{e} / {p.call('sum', e)}", MUL, "/")
+    e = p.call("exp", f"{z} - {p.call('max', z, axis, 'keepdims=True')}")
+    return Code(f"{e} / {p.call('sum', e, axis, 'keepdims=True')}", MUL, "/")
+
+
+ROWS.update({"logsumexp": _logsumexp, "softmax": _softmax})
 
 
 def to_array_code(node: Node, sizes: Mapping[Dim, str] | None = None,

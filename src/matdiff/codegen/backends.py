@@ -70,8 +70,9 @@ FUNCTION_KEYS: tuple[str, ...] = (
     "outer", "eye", "full", "ones", "zeros", "matrix_power", "solve",
     # index-form tensors (codegen/einsum.py, codegen/outer.py)
     "einsum", "broadcast_to", "stack", "matmul",
-    # reduce: logsumexp(x, axis), logsumexp over every entry, softmax(x, axis)
-    "logsumexp", "logsumexp_all", "softmax",
+    # reduce: logsumexp(x, axis) and over every entry (axis None), the largest entry (for
+    # softmax); a backend may also give a "softmax" template (torch)
+    "logsumexp", "logsumexp_all", "max",
 )
 """The functions a backend must name (its ``names`` keys)."""
 
@@ -83,24 +84,15 @@ NUMPY_NAMES: Mapping[str, str] = MappingProxyType({
     "inv": "linalg.inv",
     "matrix_power": "linalg.matrix_power",
     "solve": "linalg.solve",
+    # reduce: logaddexp folds log(exp(a) + exp(b)) pairwise, each step with the larger
+    # term taken out, so it is stable for any finite input (only np in scope)
+    "logsumexp": "logaddexp.reduce",
+    "logsumexp_all": "logaddexp.reduce",
 })
 
-def _stable(module: str) -> Mapping[str, str]:
-    """reduce: logsumexp and softmax with only the module in scope, stable for any finite
-    input (``logaddexp.reduce`` folds ``log(exp(a) + exp(b))`` pairwise, each step with
-    the larger term taken out; softmax is ``exp(z - logsumexp(z))``)."""
-    return MappingProxyType({
-        "logsumexp": module + ".logaddexp.reduce({0}, axis={1})",
-        "logsumexp_all": module + ".logaddexp.reduce({0}, axis=None)",
-        "softmax": (module + ".exp({0} - " + module
-                    + ".logaddexp.reduce({0}, axis={1}, keepdims=True))"),
-    })
+NUMPY = Backend("numpy", "np", NUMPY_NAMES, imports="import numpy as np")
 
-
-NUMPY = Backend("numpy", "np", NUMPY_NAMES, _stable("np"), imports="import numpy as np")
-
-JAX = Backend("jax", "jnp", NUMPY_NAMES, _stable("jnp"), imports="import jax.numpy as jnp",
-              fuses_sums=True)
+JAX = Backend("jax", "jnp", NUMPY_NAMES, imports="import jax.numpy as jnp", fuses_sums=True)
 """``jax.numpy``: NumPy's names; the code is pure and shape-static, so ``jax.jit`` and
 ``jax.vmap`` apply to it."""
 
@@ -116,6 +108,7 @@ TORCH = Backend(
         "inv": "linalg.inv",
         "matrix_power": "linalg.matrix_power",
         "solve": "linalg.solve",
+        "max": "amax",
     }),
     MappingProxyType({
         # relu is printed as maximum(x, 0); torch.maximum wants two tensors
@@ -132,7 +125,7 @@ TORCH = Backend(
         "full": "({1} * torch.ones({0}" + _LIKE + "))",
         # reduce: torch's own stable logsumexp and softmax
         "logsumexp": "torch.logsumexp({0}, {1})",
-        "logsumexp_all": "torch.logsumexp({0}.reshape(-1), 0)",
+        "logsumexp_all": "torch.logsumexp(({0}).reshape(-1), 0)",
         "softmax": "torch.softmax({0}, {1})",
     }),
     einsum_optimize="",  # torch.einsum orders contractions itself (opt_einsum)

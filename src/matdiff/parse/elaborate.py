@@ -36,7 +36,6 @@ from ..errors import LimitError, ParseError, ShapeError, UndefinedError
 from ..ir import build as b
 from ..ir import domain
 from ..ir.nodes import Node
-from ..ir.reductions import BUILDERS as reduce_by
 from ..ir.ops import (
     ELEMENTWISE_FUNCTIONS,
     MAX_MATRIX_POWER,
@@ -44,6 +43,7 @@ from ..ir.ops import (
     SURFACE_FUNCTIONS,
     apply_shape_rule,
 )
+from ..ir.reductions import BUILDERS as reduce_by
 from ..shapes import (
     SCALAR,
     Dim,
@@ -55,8 +55,8 @@ from ..shapes import (
     show_dim,
 )
 from ..spans import Span
-from .accumulate import Accumulator
 from . import reductions
+from .accumulate import Accumulator
 from .declarations import GREEK, Declaration, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
 from .syntax_tools import (
@@ -332,8 +332,9 @@ class Elaborator:
         if name not in FUNCTIONS:
             raise self._not_a_function(e)
         if reductions.takes_dimension(e):  # sum(X, 2), mean, logsumexp, softmax
+            dim = reductions.check_arguments(e, self.text)
             inner = self.infer(e.args[0])
-            dim, shape = reductions.plan(e, self.text, lambda _: inner.shape)
+            shape = reductions.plan(e, dim, inner.shape, self.text)
             return Plan("reduce", (inner,), (name, dim), shape)
         if len(e.args) != 1:
             raise ParseError(f"{name} takes exactly one argument, got {len(e.args)}",

@@ -9,12 +9,10 @@ say which way it normalises.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..errors import ParseError, ShapeError
 from ..ir.reductions import REDUCTIONS, reduced_shape
 from ..shapes import SCALAR, Shape
-from .syntax import Call, Expr, Num
+from .syntax import Call, Num
 
 SIZES = frozenset({"rows", "cols", "len"})
 """``rows(X)``, ``cols(X)``, ``len(x)`` in an expression: that size as a scalar (the
@@ -29,31 +27,36 @@ def takes_dimension(e: Call) -> bool:
 
 def _dimension(e: Call, text: str) -> int:
     arg = e.args[1]
-    valid = (f"the dimension of {e.name}(X, d) is the number 1 (down each column, giving a "
-             f"row) or 2 (across each row, giving a column)")
+    if e.name == "softmax":
+        valid = ("the dimension of softmax(X, d) is the number 1 (each column sums to 1) or 2 "
+                 "(each row sums to 1)")
+    else:
+        valid = (f"the dimension of {e.name}(X, d) is the number 1 (down each column, giving "
+                 f"a row) or 2 (across each row, giving a column)")
     if not isinstance(arg, Num):
         raise ParseError(f"{valid}; write it as the literal 1 or 2", arg.span, text)
     if arg.value not in (1, 2):
-        raise ParseError(f"{valid}, got {arg.value}", arg.span, text)
+        shown = text[arg.span.start:arg.span.end].strip()
+        raise ParseError(f"{valid}, got {shown}", arg.span, text)
     return int(arg.value)
 
 
-def plan(e: Call, text: str, infer: Callable[[Expr], Shape]) -> tuple[int, Shape]:
-    """``(dim, result shape)`` of the call (``dim`` 0: every entry); ``infer`` gives the
-    shape of the first argument (inferring it).  Raises the language's errors."""
+def check_arguments(e: Call, text: str) -> int:
+    """The dimension of the call (0: every entry), once its arguments are checked."""
     if len(e.args) not in (1, 2):
         raise ParseError(f"{e.name} takes one argument ({e.name}(U)) or two, the second a "
                          f"dimension ({e.name}(X, 1) or {e.name}(X, 2)), got {len(e.args)}",
                          e.span, text)
-    dim = _dimension(e, text) if len(e.args) == 2 else 0
-    shape = infer(e.args[0])
+    return _dimension(e, text) if len(e.args) == 2 else 0
+
+
+def plan(e: Call, dim: int, shape: Shape, text: str) -> Shape:
+    """The shape of the call with dimension ``dim`` on an operand of ``shape``; a matrix
+    without a dimension in softmax is an error that says which to add."""
     if e.name == "softmax":
         if dim == 0 and shape.kind == "matrix":
             raise ShapeError(
                 "softmax of a matrix needs a dimension: softmax(X, 1) makes each column sum "
                 "to 1, softmax(X, 2) each row", e.span, text)
-        return dim, shape
-    if dim == 0:
-        return 0, SCALAR
-    return dim, reduced_shape(shape, dim)
-
+        return shape
+    return SCALAR if dim == 0 else reduced_shape(shape, dim)

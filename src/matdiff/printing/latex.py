@@ -269,7 +269,7 @@ def _by_dimension(command: str) -> Row:
 
 
 def _sum(pr: _LatexPrinter, node: Node, bare: bool) -> str:
-    r"""reduce: the size scalar ``sum(ones(n))`` is the size, ``n`` or ``\operatorname{rows}(X)``."""
+    r"""reduce: the size scalar ``sum(ones(n))`` prints as the size (``n``, ``rows(X)``)."""
     d = size_of(node)
     if d is not None:
         return _dim(d)

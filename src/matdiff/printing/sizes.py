@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from ..ir.reductions import size_of
 from ..ir.nodes import Node
 from ..ir.ops import apply_shape_rule
+from ..ir.reductions import size_of
 from ..shapes import SCALAR, Dim, DimConflict, DimVar, Shape, ShapeMismatch, Unifier
 
 CONSTANTS = frozenset({"fill", "eye", "broadcast"})
