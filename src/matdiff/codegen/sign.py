@@ -10,7 +10,8 @@ is a fact of real arithmetic:
 * numbers and ``vector(c)`` / ``matrix(c)`` by their value; ``I`` is nonnegative;
   a variable declared ``positive`` is positive (nonnegative when also ``diagonal``: its
   off-diagonal entries are zero);
-* ``exp``, ``cosh`` > 0; ``abs``, ``relu``, ``step``, ``sqrt``, ``norm1``, ``norm2`` >= 0
+* ``exp``, ``cosh``, ``softmax`` > 0; ``abs``, ``relu``, ``step``, ``sqrt``, ``norm1``,
+  ``norm2`` >= 0
   (``sqrt`` of a positive is positive); ``tanh``, ``sinh``, ``arctan`` keep the sign
   of their argument (odd, increasing, zero at zero);
 * ``a.^k`` with ``k`` an even integer is >= 0 (> 0 when ``a`` > 0); a positive base
@@ -40,7 +41,7 @@ class Sign(IntEnum):
     POSITIVE = 2
 
 
-_POSITIVE_FUNCTIONS = frozenset({"exp", "cosh"})
+_POSITIVE_FUNCTIONS = frozenset({"exp", "cosh", "softmax"})  # reduce: softmax > 0
 _NONNEGATIVE_FUNCTIONS = frozenset({"abs", "relu", "step", "norm1", "norm2"})
 _SIGN_KEEPING = frozenset({"tanh", "sinh", "arctan", "transpose", "broadcast", "sum", "tr",
                            "diagv"})
