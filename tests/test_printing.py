@@ -201,7 +201,7 @@ CASES: list[tuple[Node, str, str]] = [
     # reduce: sums and means by dimension, logsumexp, softmax (forms written by hand)
     (red.sum_dim(M, 1), "sum(M, 1)", r"\mathbf{1}^{\top} M"),
     (red.sum_dim(b.mul(M, X), 2), "sum(M*X, 2)", r"M X \mathbf{1}"),
-    (b.mul(k(2), red.sum_dim(T(M), 2)), "2*sum(M', 2)", r"2 M^{\top} \mathbf{1}"),
+    (b.mul(k(2), red.sum_dim(T(M), 2)), "2*sum(M, 1)'", r"2 M^{\top} \mathbf{1}"),
     (red.mean(M, 2), "sum(M, 2)/sum(ones(n))", r"\frac{M \mathbf{1}}{n}"),
     (red.mean(M, 0), "sum(M)/(sum(ones(m))*sum(ones(n)))",
      r"\frac{\operatorname{sum}\left(M\right)}{m n}"),

@@ -124,6 +124,18 @@ def test_textbook_results(expr: str, wrt: str | list[str], text: str) -> None:
     assert d.check(points=2).ok
 
 
+def test_bias_gradients_print_as_sums_by_dimension() -> None:
+    """The bias of softmax regression (written with an explicit ones vector here): the
+    gradient is the column sums of P - Y, as the textbook prints it."""
+    d = matdiff.derivative("sum(logsumexp(X*W + vector(1)*b', 2)) - tr(Y'*(X*W + vector(1)*b'))",
+                           "b", declare=["b: vector"])
+    assert d.text == "sum(softmax(X*W + vector(1)*b', 2) - Y, 1)'"
+    assert d.check(points=2).ok
+    d = matdiff.derivative("norm2(W*X + b*vector(1)' - Y)^2", "b", declare=["b: vector"])
+    assert d.text == "2*sum(W*X + b*vector(1)' - Y, 2)"
+    assert d.check(points=2).ok
+
+
 def test_normalisations_are_recognised() -> None:
     forms = {
         "exp(Z).*((1 ./ (exp(Z)*vector(1)))*vector(1)')": "softmax(Z, 2)",
@@ -144,7 +156,7 @@ def test_normalisations_are_recognised() -> None:
 def test_a_ones_product_prints_as_a_sum_by_dimension() -> None:
     assert matdiff.derivative("a*X*Y*vector(1)", "a").text == "sum(X*Y, 2)"
     assert matdiff.derivative("a*vector(1)'*(X - Y)", "a").text == "sum(X - Y, 1)"
-    assert matdiff.derivative("a*(X'*vector(1))", "a").text == "sum(X', 2)"
+    assert matdiff.derivative("a*(X'*vector(1))", "a").text == "sum(X, 1)'"
     assert matdiff.derivative("norm2(W*X - Y)^2", "X").text == "2*W'*(W*X - Y)"
 
 

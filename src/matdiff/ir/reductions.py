@@ -158,4 +158,35 @@ def ones_reduction(factors: list[Node]) -> tuple[Node, int] | None:
     return None
 
 
+_ELEMENTWISE_OPS = frozenset({"hadamard", "ediv", "power", "add"})
+
+
+def untranspose(node: Node) -> Node | None:
+    """``V`` with ``V' = node`` when the transposes of ``node`` sit at its leaves and can
+    all be taken out (``A' - B'`` gives ``A - B``; ``(C*D')'`` form products reversed);
+    ``None`` when some part cannot be so rewritten.  For printing ``(P - Y)'*1`` as the
+    textbook's ``sum(P - Y, 1)'``."""
+    if node.shape.is_scalar:
+        return node
+    op = node.op
+    if op == "transpose":
+        return node.args[0]
+    if op == "fill":
+        return b.fill(node.attrs[0], node.shape.T)
+    if op == "broadcast":
+        return b.broadcast(node.args[0], node.shape.T)
+    if op == "mul":  # (s*A*B)' = s*B'*A': scalars first, the rest reversed
+        scalars = [a for a in node.args if a.shape.is_scalar]
+        parts = [untranspose(a) for a in reversed(node.args) if not a.shape.is_scalar]
+        if any(p is None for p in parts):
+            return None
+        return b.mul(*scalars, *(p for p in parts if p is not None))
+    if op in _ELEMENTWISE_OPS or (node.spec.elementwise and len(node.args) == 1):
+        parts = [untranspose(a) for a in node.args]
+        if any(p is None for p in parts):
+            return None
+        return make(op, tuple(p for p in parts if p is not None), node.attrs)
+    return None
+
+
 BUILDERS = {"sum": sum_dim, "mean": mean, "logsumexp": logsumexp, "softmax": softmax}

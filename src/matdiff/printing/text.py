@@ -25,7 +25,7 @@ from ..ir.nodes import Node
 from ..ir.numbers import exact_text, integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS, MAX_MATRIX_POWER, OPS
 from ..ir.products import divisor
-from ..ir.reductions import ones_reduction, size_of
+from ..ir.reductions import ones_reduction, size_of, untranspose
 from ..shapes import Shape
 from .common import Printed, PrinterBase, print_sum, wrap
 from .sizes import dim_text, size_call
@@ -82,6 +82,16 @@ class _TextPrinter(PrinterBase):
                 return Printed(f"{first}*{ones(node.shape).text}", MUL, "broadcast")
         return None
 
+    def _sum_by(self, rest: Node, dim: int) -> Printed:
+        """``sum(U, dim)``, or ``sum(V, 3 - dim)'`` for ``U = V'`` when no longer (the
+        textbook's bias gradient ``sum(P - Y, 1)'``, not ``sum(P' - Y', 2)``)."""
+        plain = Printed(f"sum({self.p(rest).text}, {dim})", ATOM, "call")
+        inner = untranspose(rest)
+        if inner is None:
+            return plain
+        flipped = Printed(f"sum({self.p(inner).text}, {3 - dim})'", POSTFIX, "transpose")
+        return flipped if len(flipped.text) <= len(plain.text) else plain
+
     def product(self, node: Node, negate: bool = False) -> Printed:
         """``[-]coefficient*factor*.../s^k``: ``s^-k`` factors are written as divisions
         at the end (``x/norm2(x)``, ``2*a/b^2``); scaling commutes and the simplifier
@@ -104,9 +114,7 @@ class _TextPrinter(PrinterBase):
         items: list[Node | Printed] = list(factors)
         found = ones_reduction(factors)
         if found is not None:  # reduce: U*vector(1) is sum(U, 2), vector(1)'*U sum(U, 1)
-            rest, dim = found
-            items = [f for f in factors if f.shape.is_scalar] + [
-                Printed(f"sum({self.p(rest).text}, {dim})", ATOM, "call")]
+            items = [f for f in factors if f.shape.is_scalar] + [self._sum_by(*found)]
         for i, item in enumerate(items):
             fp = item if isinstance(item, Printed) else self.p(item)
             if not text and not sign:
