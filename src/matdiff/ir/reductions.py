@@ -141,20 +141,23 @@ def _is_ones(node: Node, kind: str) -> bool:
     return node.op == "fill" and node.attrs[0] == 1 and node.shape.kind == kind
 
 
-def ones_reduction(factors: list[Node]) -> tuple[Node, int] | None:
-    """``(U, 2)`` when the factors of a product are ``U*vector(1)`` with ``U`` a matrix,
-    ``(U, 1)`` for ``vector(1)'*U`` (scalar factors aside): the sums by dimension, as a
-    printer writes them."""
+def ones_reduction(factors: list[Node]) -> tuple[list[Node], Node, int, list[Node]] | None:
+    """``(before, U, dim, after)`` when the array factors of a product (scalars aside) are
+    ``before*U*vector(1)*after`` with ``U`` a matrix (``dim`` 2: ``sum(U, 2)``) or
+    ``before*vector(1)'*U*after`` (``dim`` 1); ``U`` is the longest matrix-valued run next
+    to the first ones vector that has one.  The sums by dimension, as a printer writes
+    them (``u'*sum(A, 2)``, ``sum(P - Y, 1)*c``)."""
     arrays = [f for f in factors if not f.shape.is_scalar]
-    if len(arrays) < 2:
-        return None
-    last, first = arrays[-1], arrays[0]
-    if _is_ones(last, "vector") and not _is_ones(first, "row"):
-        rest = b.mul(*arrays[:-1])
-        return (rest, 2) if rest.shape.kind == "matrix" else None
-    if _is_ones(first, "row") and not _is_ones(last, "vector"):
-        rest = b.mul(*arrays[1:])
-        return (rest, 1) if rest.shape.kind == "matrix" else None
+    for i, f in enumerate(arrays):
+        if _is_ones(f, "vector") and i > 0:
+            start = next((k for k in range(i) if arrays[k].shape.rows is not None), None)
+            if start is not None:
+                return arrays[:start], b.mul(*arrays[start:i]), 2, arrays[i + 1:]
+        if _is_ones(f, "row") and i < len(arrays) - 1:
+            end = next((j for j in range(len(arrays), i + 1, -1)
+                        if arrays[j - 1].shape.cols is not None), None)
+            if end is not None:
+                return arrays[:i], b.mul(*arrays[i + 1:end]), 1, arrays[end:]
     return None
 
 

@@ -114,7 +114,9 @@ class _TextPrinter(PrinterBase):
         items: list[Node | Printed] = list(factors)
         found = ones_reduction(factors)
         if found is not None:  # reduce: U*vector(1) is sum(U, 2), vector(1)'*U sum(U, 1)
-            items = [f for f in factors if f.shape.is_scalar] + [self._sum_by(*found)]
+            before, rest, dim, after = found
+            items = [*(f for f in factors if f.shape.is_scalar), *before,
+                     self._sum_by(rest, dim), *after]
         for i, item in enumerate(items):
             fp = item if isinstance(item, Printed) else self.p(item)
             if not text and not sign:
