@@ -9,9 +9,9 @@ from fractions import Fraction
 
 from simplify_support import P_POS, S_SYM, F, T, m, n
 
-from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node
+from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node, make
 from matdiff.ir import build as b
-from matdiff.shapes import SCALAR, matrix, vector
+from matdiff.shapes import SCALAR, Shape, matrix, vector
 from matdiff.simplify.numeric import EXACT_FUNCTIONS
 
 A, B, C, X = (b.var(name, matrix(n, n)) for name in "ABCX")
@@ -162,4 +162,16 @@ EXAMPLES: dict[str, Node] = {
     "fold-sqrt": F("sqrt", b.const(Fraction(9, 4))),
     **{f"{f}-of-fill": F(f, b.fill(Fraction(1, 2), vector(n)))
        for f in ELEMENTWISE_FUNCTIONS if f not in EXACT_FUNCTIONS},
+    # reduce: softmax and logsumexp
+    "mul-outer-ones": b.mul(b.fill(1, vector(n)), b.fill(2, Shape(None, n))),
+    "softmax-of-quotient": b.mul(F("exp", _u), b.power(F("sum", F("exp", _u)), b.const(-1))),
+    "softmax-of-hadamard": b.hadamard(F("exp", A), b.mul(
+        b.ediv(b.fill(1, vector(n)), b.mul(F("exp", A), b.fill(1, vector(n)))),
+        b.fill(1, Shape(None, n)))),
+    "softmax-of-ediv": b.ediv(F("exp", _M), b.mul(b.fill(1, matrix(m, m)), F("exp", _M))),
+    "logsumexp-of-log": F("log", F("sum", F("exp", _u))),
+    "mul-inner-quotient": b.mul(T(_q), b.ediv(_u, _q)),
+    "hadamard-distribute-quotient": b.hadamard(P_POS, b.add(A, b.ediv(B, P_POS))),
+    "softmax-transposed": make("softmax", (T(_M),), (2,)),
+    "logsumexp-transposed": make("logsumexp", (T(_M),), (1,)),
 }

@@ -150,6 +150,12 @@ class Evaluator:
                 return np.diag(v[0].ravel())
             if op == "diagv":
                 return np.diag(v[0]).reshape(-1, 1)
+            if op in ("logsumexp", "softmax"):  # axis None: every entry of a 2-D value
+                axis = {0: None, 1: 0, 2: 1}[e.attrs[0]]
+                top = np.max(v[0], axis=axis, keepdims=True)
+                exps = np.exp(v[0] - top)
+                total = np.sum(exps, axis=axis, keepdims=True)
+                return top + np.log(total) if op == "logsumexp" else exps / total
             return _UNARY[op](v[0])
 
 

@@ -24,6 +24,7 @@ from matdiff.errors import UnsupportedError
 from matdiff.evaluate import evaluate
 from matdiff.ir import OPS, Node
 from matdiff.ir import build as b
+from matdiff.ir import reductions as red
 from matdiff.ir.products import Leaf, Pair, fold_plan, plan_product
 from matdiff.shapes import SCALAR, Dim, matrix, row, vector
 
@@ -105,6 +106,14 @@ SNAPSHOTS: list[tuple[Node, str]] = [
     (b.mul(X, dX), "X @ dX"),
     (b.mul(k(Fraction(-1, 2)), a), "-0.5 * a"),
     (b.mul(k(Fraction(-1, 3)), a), "(-1/3) * a"),
+    # reduce: stable with only np in scope
+    (red.logsumexp(x, 0), "np.logaddexp.reduce(x, 0)"),
+    (red.logsumexp(A, 0), "np.logaddexp.reduce(A, None)"),
+    (red.logsumexp(A, 1), "np.logaddexp.reduce(A, 0)"),
+    (red.softmax(A, 2),
+     "np.exp(A - np.max(A, 1, keepdims=True)) / np.sum(np.exp(A - np.max(A, 1, keepdims=True)), "
+     "1, keepdims=True)"),
+    (red.softmax(x, 0), "np.exp(x - np.max(x)) / np.sum(np.exp(x - np.max(x)))"),
 ]
 
 
@@ -166,6 +175,11 @@ CORPUS: list[Node] = [expr for expr, _ in SNAPSHOTS] + [
     f("tanh", b.mul(A, x)),
     # sigmoid, softplus
     f("sigmoid", A), f("softplus", b.mul(A, x)), f("sigmoid", neg(a)),
+    # reduce: logsumexp and softmax over every entry, each column, each row
+    red.logsumexp(x, 0), red.logsumexp(b.add(A, P), 0), red.logsumexp(A, 1),
+    red.logsumexp(b.mul(A, X), 2), red.softmax(x, 0), red.softmax(T(z), 0),
+    red.softmax(A, 1), red.softmax(b.sub(A, P), 2),
+    b.mul(k(3), red.mean(A, 0)), red.sum_dim(b.mul(A, X), 2),
 ]
 
 

@@ -115,6 +115,22 @@ CORPUS: list[tuple[str, str, dict[str, str]]] = [
     ("tr(A*S)", "S", {"S": "matrix(n,n) symmetric"}),
     ("x'*S*x", "S", {"S": "matrix(n,n) symmetric"}),
     ("tr(A*D)", "D", {"D": "matrix(n,n) diagonal"}),
+    # reduce: sums and means by dimension, logsumexp, softmax (every dimension and kind)
+    ("sum(logsumexp(X*W, 2)) - tr(Y'*X*W)", "W", {}),
+    ("-sum(Y.*log(softmax(X*W, 2)))", "W", {}),
+    ("logsumexp(x) - y'*x", "x", {}),
+    ("-y'*log(softmax(z))", "z", {}),
+    ("u'*softmax(A*x)", "x", {}),
+    ("sum(softmax(X, 1).*Y)", "X", {}),
+    ("logsumexp(X)", "X", {}),
+    ("logsumexp(X, 1)*y", "X", {}),
+    ("u'*logsumexp(X, 2)", "X", {}),
+    ("sum(mean(X, 1).^2) + mean(X)^2", "X", {}),
+    ("norm2(mean(X, 2) - y)^2", "X", {}),
+    ("sum(sum(X, 1)) + u'*sum(A*X, 2)", "X", {}),
+    ("softmax(x')*v + sum(x, 1)*mean(x)", "x", {}),
+    ("tr(softmax(Q*K', 2)*V*B)", "K", {}),
+    ("a*logsumexp(3*x')", "x", {}),
 ]
 IDS = [f"d({e})/d{w}" for e, w, _ in CORPUS]
 
@@ -224,6 +240,10 @@ JACOBIANS: list[tuple[str, str, dict[str, str]]] = [
     ("(A*X)'*B", "X", {}),
     ("inv(X)*b", "X", {"X": "matrix(n,n) spd"}),
     ("exp(x)/sum(exp(x))", "x", {}),
+    ("softmax(X, 2)", "X", {}),  # reduce
+    ("softmax(X', 1)", "X", {}),
+    ("logsumexp(X, 1)", "X", {}),
+    ("mean(X, 2) + sum(X, 2)", "X", {}),
 ]
 
 

@@ -14,6 +14,7 @@ from matdiff.errors import EvaluationError
 from matdiff.evaluate import IMPLEMENTATIONS, dimension_sizes, evaluate
 from matdiff.ir import OPS, Node
 from matdiff.ir import build as b
+from matdiff.ir import reductions as red
 from matdiff.shapes import Dim, matrix, row, vector
 
 RNG = np.random.default_rng(20240611)
@@ -112,6 +113,18 @@ CASES: list[tuple[str, Node, Callable[[], object]]] = [
     ("sigmoid", b.apply("sigmoid", A), lambda: 1 / (1 + np.exp(-E["A"]))),
     ("softplus", b.apply("softplus", x), lambda: np.log(1 + np.exp(E["x"]))),
     ("differential", b.mul(A, b.differential("x", vector("n"))), lambda: E["A"] @ E["dx"]),
+    # reduce: by hand, the definitions (MATLAB's dims: 1 down each column, 2 along each row)
+    ("logsumexp", red.logsumexp(x, 0), lambda: np.log(np.sum(np.exp(E["x"])))),
+    ("logsumexp all", red.logsumexp(A, 0), lambda: np.log(np.sum(np.exp(E["A"])))),
+    ("logsumexp 1", red.logsumexp(A, 1), lambda: np.log(np.exp(E["A"]).sum(axis=0))),
+    ("logsumexp 2", red.logsumexp(A, 2), lambda: np.log(np.exp(E["A"]).sum(axis=1))),
+    ("softmax", red.softmax(x, 0), lambda: np.exp(E["x"]) / np.exp(E["x"]).sum()),
+    ("softmax 1", red.softmax(A, 1), lambda: np.exp(E["A"]) / np.exp(E["A"]).sum(axis=0)),
+    ("softmax 2", red.softmax(A, 2),
+     lambda: np.exp(E["A"]) / np.exp(E["A"]).sum(axis=1)[:, None]),
+    ("mean 1", red.mean(A, 1), lambda: E["A"].mean(axis=0)),
+    ("mean 2", red.mean(A, 2), lambda: E["A"].mean(axis=1)),
+    ("mean", red.mean(A, 0), lambda: E["A"].mean()),
 ]
 ENV["dx"] = RNG.standard_normal(N)
 

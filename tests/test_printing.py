@@ -14,6 +14,7 @@ import pytest
 from matdiff.evaluate import evaluate
 from matdiff.ir import OPS, Node
 from matdiff.ir import build as b
+from matdiff.ir import reductions as red
 from matdiff.ir.numbers import finite_decimal
 from matdiff.printing import latex, text, to_latex, to_text
 from matdiff.printing.latex import latex_name
@@ -153,7 +154,7 @@ CASES: list[tuple[Node, str, str]] = [
     (ones("r"), "ones(n)'", r"\mathbf{1}_{n}^{\top}"),
     (ones("m", -2), "-2*ones(n, n)", r"-2 \mathbf{1}_{n \times n}"),
     (ones("m", 0), "zeros(n, n)", r"\mathbf{0}_{n \times n}"),
-    (b.mul(A, ones("v")), "A*vector(1)", r"A \mathbf{1}"),
+    (b.mul(A, ones("v")), "sum(A, 2)", r"A \mathbf{1}"),
     (b.hadamard(ones("v", 3), x), "vector(3).*x", r"\left(3 \mathbf{1}\right) \odot x"),
     (b.eye("n"), "eye(n)", "I_{n}"),
     (b.add(X, b.mul(k(3), b.eye("n"))), "X + 3*eye", "X + 3 I"),
@@ -203,6 +204,24 @@ CASES: list[tuple[Node, str, str]] = [
     (f("tr", b.mul(f("inv", X), dX)), "tr(inv(X)*dX)",
      r"\operatorname{tr}\left(X^{-1} \mathrm{d}X\right)"),
     (b.mul(T(M), z, T(z), M), "M'*z*z'*M", r"M^{\top} z z^{\top} M"),
+    # reduce: sums and means by dimension, logsumexp, softmax (forms written by hand)
+    (red.sum_dim(M, 1), "sum(M, 1)", r"\mathbf{1}^{\top} M"),
+    (red.sum_dim(b.mul(M, X), 2), "sum(M*X, 2)", r"M X \mathbf{1}"),
+    (b.mul(k(2), red.sum_dim(T(M), 2)), "2*sum(M, 1)'", r"2 M^{\top} \mathbf{1}"),
+    (red.mean(M, 2), "sum(M, 2)/sum(ones(n))", r"\frac{M \mathbf{1}}{n}"),
+    (red.mean(M, 0), "sum(M)/(sum(ones(m))*sum(ones(n)))",
+     r"\frac{\operatorname{sum}\left(M\right)}{m n}"),
+    (red.logsumexp(x, 0), "logsumexp(x)", r"\operatorname{logsumexp}\left(x\right)"),
+    (red.logsumexp(M, 0), "logsumexp(M)", r"\operatorname{logsumexp}\left(M\right)"),
+    (red.logsumexp(b.mul(M, X), 2), "logsumexp(M*X, 2)",
+     r"\operatorname{logsumexp}\left(M X, 2\right)"),
+    (T(red.logsumexp(M, 1)), "logsumexp(M, 1)'",
+     r"\operatorname{logsumexp}\left(M, 1\right)^{\top}"),
+    (red.softmax(x, 0), "softmax(x)", r"\operatorname{softmax}\left(x\right)"),
+    (sub(red.softmax(b.mul(M, X), 2), M), "softmax(M*X, 2) - M",
+     r"\operatorname{softmax}\left(M X, 2\right) - M"),
+    (b.mul(T(M), red.softmax(M, 1)), "M'*softmax(M, 1)",
+     r"M^{\top} \operatorname{softmax}\left(M, 1\right)"),
 ]
 
 

@@ -194,3 +194,26 @@ def test_where_lists_read_back_as_their_substitution() -> None:
     assert named is plain
     chained = parse("Q  where P = X*X; Q = P*P").expr
     assert chained is parse("(X*X)*(X*X)").expr
+
+
+# --- reduce: sums and means by dimension, logsumexp, softmax, size scalars ----------------
+
+@pytest.mark.parametrize(("expr", "wrt", "declare"), [
+    ("sum(logsumexp(X*W, 2)) - tr(Y'*X*W)", "W", []),
+    ("-sum(Y.*log(softmax(X*W, 2)))", "W", []),
+    ("y'*log(softmax(A*x)) + logsumexp(B*x)", ["x", "x"], []),
+    ("logsumexp(x) - y'*x", ["x", "x"], []),
+    ("mean(X)*a + sum(mean(X, 1).^2)", "X", []),
+    ("norm2(mean(X, 2) - y)^2", "X", []),
+    ("norm2(mean(X, 2) - y)^2", "X", ["X: matrix(m, n)"]),
+    ("u'*sum(A*X, 2) + sum(X, 1)*v", "X", []),
+    ("softmax(x')*v", "x", []),
+    ("tr(softmax(Q*K', 2)*V)", "V", []),
+    ("a*rows(X) + len(x)/cols(X)", "a", []),
+])
+def test_reductions_read_back(expr: str, wrt: str | list[str], declare: list[str]) -> None:
+    d = matdiff.derivative(expr, wrt, declare=declare)
+    assert reads_back(d, expr, declare) == 1
+    function = parse(expr, declare).expr  # the input itself prints and reads back
+    assert simplify(parse(matdiff.printing.to_text(function), declare).expr) is simplify(
+        function)

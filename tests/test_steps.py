@@ -435,3 +435,28 @@ def test_cli_limit_chinese_and_bad_method() -> None:
     assert r.returncode == 2 and "scalar function" in r.stderr
     r = run("diff", "A*x", "--wrt", "x", "--method", "magic")
     assert r.returncode == 2
+
+
+# --- reduce: reductions by dimension, logsumexp, softmax ------------------------------------
+
+REDUCTION_CASES = [
+    ("sum(logsumexp(X*W, 2)) - tr(Y'*X*W)", "W"),
+    ("logsumexp(x) - y'*x", "x"),
+    ("-y'*log(softmax(z))", "z"),
+    ("u'*softmax(X, 1)*v + sum(mean(X, 2))", "X"),
+    ("logsumexp(X, 1)*y + logsumexp(X)", "X"),
+    ("softmax(A*x)", "x"),
+]
+
+
+@pytest.mark.parametrize(("expr", "wrt"), REDUCTION_CASES)
+@pytest.mark.parametrize("order", [1, 2])
+def test_reduction_steps_are_checked(expr: str, wrt: str, order: int) -> None:
+    """Every equation of the derivation holds at random points (orders 1 and 2), and the
+    rule named for the new ops is theirs, not the elementwise chain rule."""
+    d = matdiff.derivative(expr, [wrt] * order)
+    steps = d.derivation()
+    assert verify(d, steps) >= 2
+    rules = " ".join(s.rule for s in steps.steps)
+    if order == 1 and ("softmax" in expr or "logsumexp" in expr):
+        assert "softmax" in rules or "logsumexp" in rules, rules

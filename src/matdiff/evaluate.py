@@ -253,6 +253,32 @@ IMPLEMENTATIONS: dict[str, Impl] = {
 """``op -> impl(node, argument values, context)``; every op of ``ir.ops.OPS`` has a row."""
 
 
+# reduce: logsumexp and softmax, stable for any finite input: the largest entry is taken
+# out before exp (logsumexp(x) = m + log(sum(exp(x - m))), m = max(x); Blanchard, Higham &
+# Higham, "Accurately computing the log-sum-exp and softmax functions", IMA J. Numer.
+# Anal. 2021).  Dim 1 reduces axis 0 (down each column), dim 2 axis 1, dim 0 every axis.
+
+def _axis(node: Node, operand: Array) -> int | None:
+    dim: int = node.attrs[0]
+    return None if dim == 0 else dim - 1
+
+
+def _logsumexp(node: Node, args: Sequence[Array], ctx: _Context) -> Array:
+    z, axis = args[0], _axis(node, args[0])
+    m = np.max(z, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+    return np.asarray(out.reshape(()) if axis is None else np.squeeze(out, axis=axis))
+
+
+def _softmax(node: Node, args: Sequence[Array], ctx: _Context) -> Array:
+    z, axis = args[0], _axis(node, args[0])
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return np.asarray(e / np.sum(e, axis=axis, keepdims=True))
+
+
+IMPLEMENTATIONS.update({"logsumexp": _logsumexp, "softmax": _softmax})
+
+
 def evaluate(node: Node, env: Mapping[str, ArrayLike],
              sizes: Mapping[Dim, int] | None = None) -> NDArray[np.float64]:
     """The value of ``node`` with the variables bound to the arrays in ``env``.

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import LimitError, MatdiffError, UndefinedError, UnsupportedError
 from ..ir.nodes import Node
+from ..ir.reductions import size_of
 from ..parse import parse
 from ..parse.syntax import MAX_EXPONENT
 from ..printing import to_text
@@ -138,6 +139,8 @@ class _Converter:
             a = n.args[0]
             return sp.Abs(args[0]) if a.shape.is_scalar else sp.sqrt(
                 sp.Trace(args[0].T * args[0] if a.shape.kind != "row" else args[0] * args[0].T))
+        if op == "sum" and size_of(n) is not None:  # reduce: rows(X), len(x): the size
+            return self.dim(size_of(n))
         if op in ELEMENTWISE:
             f = getattr(sp, _fn_name(op))
             return f(args[0]) if shape.is_scalar else args[0].applyfunc(f)

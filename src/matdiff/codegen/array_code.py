@@ -69,6 +69,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
     **_FUNCTIONS_ATOM,
+    "logsumexp": ATOM, "softmax": ATOM,  # reduce
 }
 """The precedence of the code each op prints.  A row may return a different one for a
 special form (a negative number is ``UNARY``; ``x'`` of a vector is ``x`` itself)."""
@@ -403,6 +404,36 @@ ROWS: dict[str, Row] = {
     "softplus": _softplus,
 }
 """``op -> row(printer, node)``: the code of one node; one row per op in ``ir.ops.OPS``."""
+
+
+def _reduce_axis(node: Node) -> str:
+    """reduce: the array axis of dimension 1 (0: down the columns) or 2 (1: along the
+    rows); a vector's (dim 0) only axis is 0."""
+    dim: int = node.attrs[0]
+    return "0" if dim == 0 else str(dim - 1)
+
+
+def _logsumexp(p: Printer, node: Node) -> str:
+    if node.attrs[0] == 0 and node.args[0].shape.kind == "matrix":
+        return p.call("logsumexp_all", p.arg(node.args[0]), "None")
+    return p.call("logsumexp", p.arg(node.args[0]), _reduce_axis(node))
+
+
+def _softmax(p: Printer, node: Node) -> Code:
+    """The backend's softmax, or ``e / sum(e)`` with ``e = exp(z - max(z))``: the largest
+    entry taken out, so every ``exp`` is at most 1 and the quotient is accurate to the
+    last bits even in float32 (``exp(z - logsumexp(z))`` loses ``|z|*eps``)."""
+    z, axis = p.arg(node.args[0]), _reduce_axis(node)
+    if "softmax" in p.backend.templates:
+        return Code(p.call("softmax", z, axis), ATOM)
+    if node.attrs[0] == 0:
+        e = p.call("exp", f"{z} - {p.call('max', z)}")
+        return Code(f"{e} / {p.call('sum', e)}", MUL, "/")
+    e = p.call("exp", f"{z} - {p.call('max', z, axis, 'keepdims=True')}")
+    return Code(f"{e} / {p.call('sum', e, axis, 'keepdims=True')}", MUL, "/")
+
+
+ROWS.update({"logsumexp": _logsumexp, "softmax": _softmax})
 
 
 def to_array_code(node: Node, sizes: Mapping[Dim, str] | None = None,

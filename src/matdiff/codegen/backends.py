@@ -72,6 +72,9 @@ FUNCTION_KEYS: tuple[str, ...] = (
     "outer", "eye", "full", "ones", "zeros", "matrix_power", "solve",
     # index-form tensors (codegen/einsum.py, codegen/outer.py)
     "einsum", "broadcast_to", "stack", "matmul",
+    # reduce: logsumexp(x, axis) and over every entry (axis None), the largest entry (for
+    # softmax); a backend may also give a "softmax" template (torch)
+    "logsumexp", "logsumexp_all", "max",
 )
 """The functions a backend must name (its ``names`` keys)."""
 
@@ -83,6 +86,10 @@ NUMPY_NAMES: Mapping[str, str] = MappingProxyType({
     "inv": "linalg.inv",
     "matrix_power": "linalg.matrix_power",
     "solve": "linalg.solve",
+    # reduce: logaddexp folds log(exp(a) + exp(b)) pairwise, each step with the larger
+    # term taken out, so it is stable for any finite input (only np in scope)
+    "logsumexp": "logaddexp.reduce",
+    "logsumexp_all": "logaddexp.reduce",
 })
 
 NUMPY = Backend("numpy", "np", NUMPY_NAMES, imports="import numpy as np")
@@ -103,6 +110,7 @@ TORCH = Backend(
         "inv": "linalg.inv",
         "matrix_power": "linalg.matrix_power",
         "solve": "linalg.solve",
+        "max": "amax",
     }),
     MappingProxyType({
         # relu is printed as maximum(x, 0); torch.maximum wants two tensors
@@ -120,6 +128,10 @@ TORCH = Backend(
         # sigmoid: torch's own, exact and overflow-free (softplus is logaddexp(0, u):
         # torch.nn.functional.softplus returns u itself above a threshold)
         "sigmoid": "torch.sigmoid({0})",
+        # reduce: torch's own stable logsumexp and softmax
+        "logsumexp": "torch.logsumexp({0}, {1})",
+        "logsumexp_all": "torch.logsumexp(({0}).reshape(-1), 0)",
+        "softmax": "torch.softmax({0}, {1})",
     }),
     einsum_optimize="",  # torch.einsum orders contractions itself (opt_einsum)
     imports="import torch",

@@ -10,7 +10,7 @@ is a fact of real arithmetic:
 * numbers and ``vector(c)`` / ``matrix(c)`` by their value; ``I`` is nonnegative;
   a variable declared ``positive`` is positive (nonnegative when also ``diagonal``: its
   off-diagonal entries are zero);
-* ``exp``, ``cosh``, ``sigmoid``, ``softplus`` > 0; ``abs``, ``relu``, ``step``, ``sqrt``,
+* ``exp``, ``cosh``, ``sigmoid``, ``softplus``, ``softmax`` > 0; ``abs``, ``relu``, ``step``, ``sqrt``,
   ``norm1``, ``norm2`` >= 0 (``sqrt`` of a positive is positive); ``tanh``, ``sinh``,
   ``arctan`` keep the sign of their argument (odd, increasing, zero at zero);
 * ``a.^k`` with ``k`` an even integer is >= 0 (> 0 when ``a`` > 0); a positive base
@@ -43,7 +43,8 @@ class Sign(IntEnum):
 
 _POSITIVE_FUNCTIONS = frozenset({"exp", "cosh",
                                  # sigmoid, softplus: 1/(1 + exp(-u)), log(1 + exp(u)) > 0
-                                 "sigmoid", "softplus"})
+                                 "sigmoid", "softplus",
+                                 "softmax"})  # reduce: softmax > 0
 _NONNEGATIVE_FUNCTIONS = frozenset({"abs", "relu", "step", "norm1", "norm2"})
 _SIGN_KEEPING = frozenset({"tanh", "sinh", "arctan", "transpose", "broadcast", "sum", "tr",
                            "diagv"})

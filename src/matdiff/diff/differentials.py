@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import UndefinedError
 from ..ir import build as b
+from ..ir import reductions
 from ..ir.nodes import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from .elementwise import ELEMENTWISE_DERIVATIVES
@@ -174,3 +175,39 @@ DIFFERENTIALS: dict[str, Rule] = {
     "inv": _unary(lambda x, dx: b.neg(b.mul(b.apply("inv", x), dx, b.apply("inv", x)))),
 }
 DIFFERENTIALS.update({f: _elementwise(f) for f in ELEMENTWISE_FUNCTIONS})
+
+
+# reduce: logsumexp and softmax (Bishop, PRML eq. 4.106; Magnus & Neudecker, Matrix
+# Differential Calculus, ch. 8): with p = softmax(x), d logsumexp(x) = p'*dx and
+# d softmax(x) = (diag(p) - p*p')*dx = p.*dx - p*(p'*dx); by rows (P = softmax(Z, 2))
+# d logsumexp(Z, 2) = (P.*dZ)*1 and dP = P.*dZ - P.*((P.*dZ)*1*1'); by columns the same
+# with 1'*(.) on the left.
+
+def _logsumexp(node: Node, d: Sequence[Node | None]) -> Node | None:
+    (dz,) = d
+    if dz is None:
+        return None
+    z, dim = node.args[0], node.attrs[0]
+    p = reductions.softmax(z, dim)
+    if dim == 0:
+        return b.inner(p, dz)
+    return reductions.sum_dim(b.hadamard(p, dz), dim)
+
+
+def _softmax(node: Node, d: Sequence[Node | None]) -> Node | None:
+    (dz,) = d
+    if dz is None:
+        return None
+    dim = node.attrs[0]
+    weighted = b.hadamard(node, dz)
+    if dim == 0:
+        return b.sub(weighted, b.mul(node, b.inner(node, dz)))
+    spread = reductions.sum_dim(weighted, dim)  # a row (dim 1) or a column (dim 2)
+    rows, cols = node.shape.rows, node.shape.cols
+    assert rows is not None and cols is not None
+    back = (b.mul(reductions.ones(rows), spread) if dim == 1
+            else b.mul(spread, reductions.ones(cols, row=True)))
+    return b.sub(weighted, b.hadamard(node, back))
+
+
+DIFFERENTIALS.update({"logsumexp": _logsumexp, "softmax": _softmax})

@@ -48,6 +48,13 @@ RULES: dict[str, RuleName] = {
     "d-norm2": RuleName("d norm2(U) = <U, dU>/norm2(U)", "范数的微分",
                         "Matrix Cookbook (eq. 129)"),
     "d-norm1": RuleName("d norm1(U) = sum(sign(U) .* dU)", "1-范数的微分", "algebra"),
+    # reduce
+    "d-logsumexp": RuleName("d logsumexp(x) = softmax(x)'*dx; d logsumexp(X, 2) = "
+                            "sum(softmax(X, 2).*dX, 2)", "对数求和指数的微分",
+                            "Bishop, PRML eq. 4.106"),
+    "d-softmax": RuleName("d softmax(x) = (diag(p) - p*p')*dx = p.*dx - p*(p'*dx), "
+                          "p = softmax(x) (by rows and columns alike)", "softmax 的微分",
+                          "Bishop, PRML eq. 4.106; Magnus & Neudecker ch. 8"),
     "d-elementwise": RuleName("chain rule d f(U) = f'(U) .* dU", "链式法则 d f(U) = f'(U) .* dU",
                               "seed 001"),
     # sigmoid, softplus
@@ -132,6 +139,7 @@ DIFFERENTIAL_RULES: dict[str, str] = {
     "norm1": "d-norm1",
     # sigmoid, softplus
     "sigmoid": "d-sigmoid", "softplus": "d-softplus",
+    "logsumexp": "d-logsumexp", "softmax": "d-softmax",  # reduce
 }
 # Which trace property an adjoint-rule application (diff.transpose_linear's trace) uses.
 ADJOINT_RULES: dict[str, str] = {

@@ -86,6 +86,8 @@ them)."""
 NAMED_FUNCTIONS = frozenset({
     # sigmoid: the logistic s of X'*diag(s.*(1 - s))*X
     "sigmoid",
+    # reduce: a repeated softmax is p (P), as textbooks name it
+    "softmax",
 })
 """Functions whose repeated value is named itself (not the product around it)."""
 
@@ -162,7 +164,7 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
         definitions.append((p_name, normalized[0]))
         root = normalized[1]
     chosen: list[Node] = []
-    for node in shared_subexpressions([root], lambda n: n.size >= 3):
+    for node in shared_subexpressions([root], lambda n: n.size >= 3 or n.op in NAMED_FUNCTIONS):
         ancestor = _common_ancestor(root, node)
         if node.op in NAMED_FUNCTIONS:
             pick = node  # s = sigmoid(X*w): the quantity itself, as textbooks name it
@@ -182,6 +184,8 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
         options = _NAMES[node.shape.kind]
         if node.op == "sigmoid":  # the logistic s (S for a matrix), as textbooks write it
             options = ("S" if node.shape.kind == "matrix" else "s", *options)
+        elif node.op == "softmax" and node.shape.kind != "matrix":
+            options = options[1:]  # p, as in the softmax p
         name = _fresh(options, used)
         used.add(name)
         definitions.append((name, node.substitute(names)))

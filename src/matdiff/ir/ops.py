@@ -163,6 +163,37 @@ def _diagm(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> 
     return Shape(s.rows, s.rows)
 
 
+def _reduce_dim(attrs: tuple[object, ...]) -> int:
+    dim = attrs[0] if attrs else None
+    if dim not in (0, 1, 2):
+        raise ShapeMismatch(f"a reduction's dimension is 0 (all entries), 1 or 2, got {dim!r}")
+    assert isinstance(dim, int)
+    return dim
+
+
+def _logsumexp(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
+    """``logsumexp(U)`` (dim 0) is a scalar; ``logsumexp(X, 1)`` a row (one entry per
+    column), ``logsumexp(X, 2)`` a column (one per row) of a matrix ``X``."""
+    s, dim = shapes[0], _reduce_dim(attrs)
+    if dim == 0:
+        if s.is_scalar:
+            raise ShapeMismatch("logsumexp needs a vector or a matrix, got a scalar")
+        return SCALAR
+    if s.kind != "matrix":
+        raise ShapeMismatch(f"logsumexp(X, {dim}) needs a matrix, got {_fmt(s)}")
+    return Shape(None, s.cols) if dim == 1 else Shape(s.rows, None)
+
+
+def _softmax(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
+    """``softmax(x)`` (dim 0) of a vector or a row; ``softmax(X, 1|2)`` of a matrix."""
+    s, dim = shapes[0], _reduce_dim(attrs)
+    if dim == 0 and s.kind not in ("vector", "row"):
+        raise ShapeMismatch(f"softmax without a dimension needs a vector, got {_fmt(s)}")
+    if dim != 0 and s.kind != "matrix":
+        raise ShapeMismatch(f"softmax(X, {dim}) needs a matrix, got {_fmt(s)}")
+    return s
+
+
 def _diagv(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
     s = shapes[0]
     _square("diag (of a matrix)")(s, unify)
@@ -222,6 +253,16 @@ _ROWS += [
     OpSpec(f, 1, _keep(None), f"{f} applied to each entry", elementwise=True, surface=f)
     for f in ELEMENTWISE_FUNCTIONS
 ]
+# reduce: logsumexp and softmax; attrs (dim,): 0 all entries, 1 down each column, 2 across
+# each row (MATLAB's convention).  sum(X, d) and mean are products with ones (ir/reductions).
+_ROWS += [
+    OpSpec("logsumexp", 1, _logsumexp,
+           "log(sum(exp(U))) over all entries (dim 0), each column (1) or each row (2)",
+           surface="logsumexp"),
+    OpSpec("softmax", 1, _softmax,
+           "exp(U)/sum(exp(U)) over a vector (dim 0), each column (1) or each row (2)",
+           surface="softmax"),
+]
 
 OPS: dict[str, OpSpec] = {row.name: row for row in _ROWS}
 assert len(OPS) == len(_ROWS), "duplicate op name"
@@ -238,7 +279,7 @@ FUNCTION_ALIASES: dict[str, str] = {
 
 SURFACE_FUNCTIONS: tuple[str, ...] = tuple(sorted(
     {r.surface for r in _ROWS if r.surface is not None}
-    | {"vector", "matrix", "eye", "ones", "zeros"} | set(FUNCTION_ALIASES)))
+    | {"vector", "matrix", "eye", "ones", "zeros", "mean"} | set(FUNCTION_ALIASES)))
 """Every function name the input language accepts (``diag`` covers diagm and diagv; the
 constants ``eye``, ``ones(n)``, ``zeros(m, n)``, ``vector(c)``, ``matrix(c)``)."""
 

@@ -44,6 +44,7 @@ from ..ir.ops import (
     SURFACE_FUNCTIONS,
     apply_shape_rule,
 )
+from ..ir.reductions import BUILDERS as reduce_by
 from ..shapes import (
     SCALAR,
     Dim,
@@ -55,6 +56,7 @@ from ..shapes import (
     show_dim,
 )
 from ..spans import Span
+from . import reductions
 from .accumulate import Accumulator
 from .declarations import GREEK, Declaration, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
@@ -336,8 +338,17 @@ class Elaborator:
         name = FUNCTION_ALIASES.get(e.name, e.name)  # trace(U) is tr(U)
         if name in SIZED_CONSTANTS:
             return self._sizedconstant(e)
+        if name in reductions.SIZES:  # rows(X), cols(X), len(x): a size as a scalar
+            ones = Plan("fill", (), (Fraction(1),),
+                        Shape(size_argument(e, self.shapes, self.text), None))
+            return Plan("apply", (ones,), ("sum",), SCALAR)
         if name not in FUNCTIONS:
             raise self._not_a_function(e)
+        if reductions.takes_dimension(e):  # sum(X, 2), mean, logsumexp, softmax
+            dim = reductions.check_arguments(e, self.text)
+            inner = self.infer(e.args[0])
+            shape = reductions.plan(e, dim, inner.shape, self.text)
+            return Plan("reduce", (inner,), (name, dim), shape)
         if len(e.args) != 1:
             raise ParseError(f"{name} takes exactly one argument, got {len(e.args)}",
                              e.span, self.text)
@@ -505,6 +516,10 @@ class Elaborator:
             return b.apply(name, args[0])
         if op == "power":
             return b.power(args[0], args[1])
+        if op == "reduce":
+            fn, dim = p.attrs
+            assert isinstance(fn, str) and isinstance(dim, int)
+            return reduce_by[fn](args[0], dim)
         assert op == "matpow", op
         k = p.attrs[0]
         assert isinstance(k, int)

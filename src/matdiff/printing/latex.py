@@ -21,6 +21,7 @@ from fractions import Fraction
 from ..ir.nodes import Node
 from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..ir.reductions import size_of
 from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter, print_sum
 from .sizes import size_parts
@@ -35,6 +36,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+    "logsumexp": ATOM, "softmax": ATOM,  # reduce
 }
 """The precedence of what each op prints; rows override it for special forms (a
 negative number is ``NEG``, ``\\frac{1}{3}`` is ``FRAC``, ``c \\mathbf{1}`` is ``MUL``)."""
@@ -258,6 +260,27 @@ ROWS: dict[str, Row] = {
     "softplus": _call(r"\operatorname{softplus}"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
+
+
+def _by_dimension(command: str) -> Row:
+    r"""reduce: ``\operatorname{softmax}\left(X, 2\right)`` (the dimension as in the text)."""
+    def row(pr: _LatexPrinter, node: Node, bare: bool) -> str:
+        dim = node.attrs[0]
+        inner = pr.p(node.args[0]).text
+        return command + paren(inner if dim == 0 else f"{inner}, {dim}")
+    return row
+
+
+def _sum(pr: _LatexPrinter, node: Node, bare: bool) -> str:
+    r"""reduce: the size scalar ``sum(ones(n))`` prints as the size (``n``, ``rows(X)``)."""
+    d = size_of(node)
+    if d is not None:
+        return _dim(d)
+    return r"\operatorname{sum}" + paren(pr.p(node.args[0]).text)
+
+
+ROWS.update({"logsumexp": _by_dimension(r"\operatorname{logsumexp}"),
+             "softmax": _by_dimension(r"\operatorname{softmax}"), "sum": _sum})
 
 
 _LatexPrinter.rows = ROWS

@@ -28,6 +28,7 @@ from html import escape
 from ..ir.nodes import Node
 from ..ir.numbers import integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..ir.reductions import size_of
 from ..ir.tensor import Index, KroneckerForm, Tensor
 from ..shapes import Dim
 from .common import ADD, ATOM, FRAC, MUL, NEG, SUP, Printed, TypesetPrinter
@@ -42,6 +43,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+    "logsumexp": ATOM, "softmax": ATOM,  # reduce
 }
 """The precedence of what each op prints (the LaTeX printer's levels)."""
 
@@ -336,6 +338,28 @@ ROWS: dict[str, Row] = {
     "sigmoid": _call("σ"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
+
+
+def _by_dimension(name: str) -> Row:
+    """reduce: ``softmax(X, 2)``: the name applied to the operand and the dimension."""
+    def row(pr: _MathMLPrinter, node: Node, bare: bool) -> str:
+        dim = node.attrs[0]
+        inner = pr.p(node.args[0]).text
+        body = inner if dim == 0 else inner + mo(",") + mn(str(dim))
+        return mrow(mi(name), mo(APPLY), paren(body))
+    return row
+
+
+def _sum(pr: _MathMLPrinter, node: Node, bare: bool) -> str:
+    """reduce: the size scalar ``sum(ones(n))`` is the size (``n``, ``rows(X)``)."""
+    d = size_of(node)
+    if d is not None:
+        return _dim(d)
+    return mrow(mi("sum"), mo(APPLY), paren(pr.p(node.args[0]).text))
+
+
+ROWS.update({"logsumexp": _by_dimension("logsumexp"), "softmax": _by_dimension("softmax"),
+             "sum": _sum})
 
 _MathMLPrinter.rows = ROWS
 _MathMLPrinter.precedence = PRECEDENCE

@@ -21,6 +21,7 @@ import re
 
 from ..ir.nodes import Node
 from ..ir.ops import apply_shape_rule
+from ..ir.reductions import size_of
 from ..shapes import SCALAR, Dim, DimConflict, DimVar, Shape, ShapeMismatch, Unifier
 
 CONSTANTS = frozenset({"fill", "eye", "broadcast"})
@@ -42,6 +43,13 @@ def dim_text(d: Dim) -> str | None:
     if isinstance(d, str) and _PRINTABLE.fullmatch(d):
         return d
     return None
+
+
+def size_call(d: Dim) -> str | None:
+    """``rows(X)``, ``cols(X)``, ``len(x)`` when ``d`` is so named (the size scalars the
+    parser reads in an expression), else ``None``."""
+    text = dim_text(d)
+    return text if text is not None and _SIZE_CALL.fullmatch(text) else None
 
 
 def size_parts(d: Dim) -> tuple[str, str] | str:
@@ -131,8 +139,8 @@ class _Pass:
         self.visits += 1
         if self.visits > _BUDGET:
             raise _Unsolvable
-        if not self.open[node]:
-            return node.shape
+        if not self.open[node] or size_of(node) is not None:
+            return node.shape  # reduce: a size scalar prints its size itself (rows(X))
         op = node.op
         if op in CONSTANTS:
             if op == "broadcast":

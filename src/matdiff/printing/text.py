@@ -25,9 +25,10 @@ from ..ir.nodes import Node
 from ..ir.numbers import exact_text, integer_text
 from ..ir.ops import ELEMENTWISE_FUNCTIONS, MAX_MATRIX_POWER, OPS
 from ..ir.products import divisor
+from ..ir.reductions import ones_reduction, size_of, untranspose
 from ..shapes import Shape
 from .common import Printed, PrinterBase, print_sum, wrap
-from .sizes import dim_text
+from .sizes import dim_text, size_call
 
 ADD = 10  # a + b, a - b
 MUL = 20  # a*b, a/b, a.*b, a./b
@@ -43,6 +44,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+    "logsumexp": ATOM, "softmax": ATOM,  # reduce
 }
 """The precedence of what each op prints.  Rows override it for special forms: a
 negative number is ``NEG``, ``1/3`` is ``MUL``, ``-x`` is ``NEG``, a row vector
@@ -80,6 +82,16 @@ class _TextPrinter(PrinterBase):
                 return Printed(f"{first}*{ones(node.shape).text}", MUL, "broadcast")
         return None
 
+    def _sum_by(self, rest: Node, dim: int) -> Printed:
+        """``sum(U, dim)``, or ``sum(V, 3 - dim)'`` for ``U = V'`` when no longer (the
+        textbook's bias gradient ``sum(P - Y, 1)'``, not ``sum(P' - Y', 2)``)."""
+        plain = Printed(f"sum({self.p(rest).text}, {dim})", ATOM, "call")
+        inner = untranspose(rest)
+        if inner is None:
+            return plain
+        flipped = Printed(f"sum({self.p(inner).text}, {3 - dim})'", POSTFIX, "transpose")
+        return flipped if len(flipped.text) <= len(plain.text) else plain
+
     def product(self, node: Node, negate: bool = False) -> Printed:
         """``[-]coefficient*factor*.../s^k``: ``s^-k`` factors are written as divisions
         at the end (``x/norm2(x)``, ``2*a/b^2``); scaling commutes and the simplifier
@@ -99,12 +111,18 @@ class _TextPrinter(PrinterBase):
         last: Printed | None = None
         divisors = [d for d in map(divisor, factors) if d is not None]
         factors = [f for f in factors if divisor(f) is None]
-        for i, factor in enumerate(factors):
-            fp = self.p(factor)
+        items: list[Node | Printed] = list(factors)
+        found = ones_reduction(factors)
+        if found is not None:  # reduce: U*vector(1) is sum(U, 2), vector(1)'*U sum(U, 1)
+            before, rest, dim, after = found
+            items = [*(f for f in factors if f.shape.is_scalar), *before,
+                     self._sum_by(rest, dim), *after]
+        for i, item in enumerate(items):
+            fp = item if isinstance(item, Printed) else self.p(item)
             if not text and not sign:
                 # A grouped scalar product opening a longer product keeps its parentheses:
                 # (y'*A*x)*y, not y'*A*x*y (same value, but it reads as a chain).
-                alone = i == len(factors) - 1
+                alone = i == len(items) - 1
                 ok = fp.prec > MUL or (fp.prec == MUL and fp.tag in ("mul", "broadcast")
                                        and alone)
             else:
@@ -277,6 +295,28 @@ ROWS: dict[str, Row] = {
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``.  Functions print
 by their surface name (``diag`` for both ``diagm`` and ``diagv``)."""
+
+
+def _by_dimension(name: str) -> Row:
+    """reduce: ``logsumexp(U)``, ``logsumexp(X, 2)``; ``softmax(x)``, ``softmax(X, 1)``."""
+    def row(pr: _TextPrinter, node: Node, bare: bool) -> str:
+        dim = node.attrs[0]
+        inner = pr.p(node.args[0]).text
+        return f"{name}({inner})" if dim == 0 else f"{name}({inner}, {dim})"
+    return row
+
+
+def _sum(pr: _TextPrinter, node: Node, bare: bool) -> str:
+    """reduce: the size scalar ``sum(ones(rows(X)))`` is written ``rows(X)`` (which the
+    parser reads back as that size); other sums as ``sum(U)``."""
+    d = size_of(node)
+    if d is not None:  # sizes.py leaves it out of the sized constants: it names its size
+        return size_call(d) or f"sum({ones(node.args[0].shape).text})"
+    return f"sum({pr.p(node.args[0]).text})"
+
+
+ROWS.update({"logsumexp": _by_dimension("logsumexp"), "softmax": _by_dimension("softmax"),
+             "sum": _sum})
 
 
 _TextPrinter.rows = ROWS

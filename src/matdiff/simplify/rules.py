@@ -19,6 +19,7 @@ from . import elementwise as e
 from . import inverses as i
 from . import logistic as lg
 from . import presentation as p
+from . import reductions as rd
 from . import structural as s
 from .numeric import EXACT_FUNCTIONS
 from .rule import Rule, pattern_rule, procedure_rule
@@ -289,9 +290,41 @@ _FOLDS: list[Rule] = [
     for f in ELEMENTWISE_FUNCTIONS if f not in EXACT_FUNCTIONS
 ]
 
+# reduce: softmax and logsumexp recognised, and the outer product of ones vectors.
+_PRML = "Bishop, PRML eq. 4.104 and 4.106 (softmax, its log-sum-exp normaliser)"
+_SOFTMAX: list[Rule] = [
+    procedure_rule("mul-outer-ones", "mul", rd.mul_outer_ones,
+                   "vector(c)*vector(d)' = matrix(c*d)", ALGEBRA),
+    procedure_rule("softmax-of-quotient", "mul", rd.mul_softmax,
+                   "exp(x)/sum(exp(x)) = softmax(x) (each exp(x), exp(x)' or diag(exp(x)) "
+                   "factor against one power of the sum); diag(1 ./ (exp(Z)*1))*exp(Z) = "
+                   "softmax(Z, 2); exp(Z)*diag(1 ./ (exp(Z')*1)) = softmax(Z, 1)", _PRML),
+    procedure_rule("softmax-of-hadamard", "hadamard", rd.hadamard_softmax,
+                   "exp(Z) .* ((1 ./ (exp(Z)*1))*1') = softmax(Z, 2); "
+                   "exp(Z) .* (1*(1 ./ (1'*exp(Z)))) = softmax(Z, 1)", _PRML),
+    procedure_rule("softmax-of-ediv", "ediv", rd.ediv_softmax,
+                   "exp(Z) ./ (exp(Z)*1*1') = softmax(Z, 2); "
+                   "exp(Z) ./ (1*1'*exp(Z)) = softmax(Z, 1)", _PRML),
+    procedure_rule("logsumexp-of-log", "log", rd.log_logsumexp,
+                   "log(sum(exp(x))) = logsumexp(x); log(exp(X)*1) = logsumexp(X, 2); "
+                   "log(1'*exp(X)) = logsumexp(X, 1); log(softmax(z)) = z - logsumexp(z) "
+                   "(by rows Z - logsumexp(Z, 2)*1')", _PRML),
+    procedure_rule("mul-inner-quotient", "mul", rd.mul_inner_quotient,
+                   "x'*(y ./ x) = (y ./ x)'*x = sum(y) for columns, where defined", ALGEBRA),
+    procedure_rule("hadamard-distribute-quotient", "hadamard",
+                   rd.hadamard_distribute_quotient,
+                   "F .* (S - A ./ F) = F .* S - A, where defined", ALGEBRA),
+    procedure_rule("softmax-transposed", "softmax", rd.transposed_operand,
+                   "softmax(Z', d) = softmax(Z, 3 - d)'; softmax(r) = softmax(r')' for a row",
+                   CANONICAL),
+    procedure_rule("logsumexp-transposed", "logsumexp", rd.transposed_operand,
+                   "logsumexp(Z', d) = logsumexp(Z, 3 - d)'; logsumexp(r) = logsumexp(r')",
+                   CANONICAL),
+]
+
 RULES: tuple[Rule, ...] = (
     *_TRANSPOSE, *_INVERSE, *_REDUCTIONS, *_MUL, *_ADD, *_ELEMENTWISE, *_POWERS, *_FOLDS,
-    *_LOGISTIC)
+    *_LOGISTIC, *_SOFTMAX)
 """All rules; rows of one op are tried in this order."""
 
 assert len({r.name for r in RULES}) == len(RULES), "duplicate rule name"
