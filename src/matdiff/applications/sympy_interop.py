@@ -94,6 +94,10 @@ class _Converter:
             return sp.Identity(rows)
         if op == "broadcast":
             return args[0] * sp.OneMatrix(rows, cols)
+        if op == "expand":  # v*1' (a column across the columns), 1*r (a row down the rows)
+            if n.args[0].shape.kind == "vector":
+                return args[0] * sp.OneMatrix(1, cols)
+            return sp.OneMatrix(rows, 1) * args[0]
         if op == "add":
             out = reduce(lambda a, b: a + b, args)
             return self.scalar(out) if shape.is_scalar else out

@@ -66,6 +66,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
     **_FUNCTIONS_ATOM,
+    "expand": ATOM,
 }
 """The precedence of the code each op prints.  A row may return a different one for a
 special form (a negative number is ``UNARY``; ``x'`` of a vector is ``x`` itself)."""
@@ -266,6 +267,9 @@ class Printer:
             return self.product(node, negate=True)
         if bare and node.op == "broadcast":
             return self.negated(node.args[0])
+        if bare and node.op == "expand":
+            inner = self.negated(node.args[0])
+            return None if inner is None else _expanded(node, inner)
         return None
 
     def operand(self, node: Node, bare: bool) -> Code:
@@ -275,14 +279,17 @@ class Printer:
             return number(node.attrs[0])
         if bare and node.op == "broadcast":
             return self.code(node.args[0])
+        if bare and node.op == "expand":
+            return _expanded(node, self.code(node.args[0]))
         return self.code(node)
 
 
 def bare_operands(node: Node) -> list[bool]:
     """Which operands of an elementwise op (``+ * / **``) may print as bare scalars:
     every constant/broadcast one except, when all are, the first (NumPy broadcasting
-    needs one full-shaped operand to give the result its shape)."""
-    filler = [a.op in ("fill", "broadcast") for a in node.args]
+    needs one full-shaped operand to give the result its shape).  An expanded vector is
+    bare too (``b[:, None]``, a row as itself), anchored the same way."""
+    filler = [a.op in ("fill", "broadcast", "expand") for a in node.args]
     anchor = filler.index(False) if False in filler else 0
     return [f and i != anchor for i, f in enumerate(filler)]
 
@@ -335,6 +342,20 @@ def _power(p: Printer, node: Node) -> str:
     return f"{_wrap(base, ATOM)} ** {_wrap(exponent, UNARY)}"
 
 
+def _expanded(node: Node, vector: Code) -> Code:
+    """A vector where NumPy broadcasting expands it: a column as ``b[:, None]`` (a 1-D
+    array broadcasts along the last axis, as a row), a row as itself."""
+    if node.args[0].shape.kind == "vector":
+        return Code(_wrap(vector, ATOM) + "[:, None]", ATOM)
+    return vector
+
+
+def _expand(p: Printer, node: Node) -> str:
+    """``np.broadcast_to(b[:, None], (m, n))``: the expanded matrix itself."""
+    return p.call("broadcast_to", _expanded(node, p.code(node.args[0])).text,
+                  p.shape(node.shape))
+
+
 def _transpose(p: Printer, node: Node) -> Code:
     child = p.code(node.args[0])
     if node.shape.kind != "matrix":
@@ -380,6 +401,8 @@ ROWS: dict[str, Row] = {
     **{f: _call(f) for f in ELEMENTWISE_FUNCTIONS if f not in ("relu", "step")},
     "relu": _call("maximum", "0"),
     "step": _call("heaviside", "0.0"),
+    # implicit expansion
+    "expand": _expand,
 }
 """``op -> row(printer, node)``: the code of one node; one row per op in ``ir.ops.OPS``."""
 

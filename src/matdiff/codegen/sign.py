@@ -43,7 +43,8 @@ class Sign(IntEnum):
 _POSITIVE_FUNCTIONS = frozenset({"exp", "cosh"})
 _NONNEGATIVE_FUNCTIONS = frozenset({"abs", "relu", "step", "norm1", "norm2"})
 _SIGN_KEEPING = frozenset({"tanh", "sinh", "arctan", "transpose", "broadcast", "sum", "tr",
-                           "diagv"})
+                           "diagv",
+                           "expand"})  # implicit expansion repeats the entries
 
 
 def _number(value: Fraction) -> Sign:

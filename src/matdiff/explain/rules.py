@@ -73,6 +73,12 @@ RULES: dict[str, RuleName] = {
                                       "向量微分与导数的联系 df = G'*dx", "seed 001"),
     "identification-scalar": RuleName("identification df = f'*dx",
                                       "标量微分与导数的联系 df = f'*dx", "seed 001"),
+    # implicit expansion (W*X + b): linear, its adjoint sums over the expanded axis
+    "d-expand": RuleName("d(expand(v)) = expand(dv): implicit expansion is linear",
+                         "隐式扩展是线性运算，与微分可交换", "algebra (MATLAB implicit expansion)"),
+    "expand-sum": RuleName("tr(G'*(v*1')) = (G*1)'*v: the expanded axis is summed",
+                           "tr(G'*(v*1')) = (G*1)'*v：对扩展的维度求和",
+                           "seed 000, properties 2 and 5"),
     "identification-jacobian": RuleName("identification dy = J*dx (Jacobian, mixed layout)",
                                         "雅可比矩阵的辨识 dy = J*dx（混合布局）", "seed 002"),
     "identification-kronecker": RuleName("vec(A*dX*B) = (B' ⊗ A)*vec(dX)",
@@ -123,6 +129,7 @@ DIFFERENTIAL_RULES: dict[str, str] = {
     "sum": "d-linear", "diagm": "d-linear", "diagv": "d-linear", "broadcast": "d-linear",
     "det": "d-det", "logdet": "d-logdet", "inv": "d-inv", "norm2": "d-norm2",
     "norm1": "d-norm1",
+    "expand": "d-expand",
 }
 # Which trace property an adjoint-rule application (diff.transpose_linear's trace) uses.
 ADJOINT_RULES: dict[str, str] = {
@@ -130,6 +137,7 @@ ADJOINT_RULES: dict[str, str] = {
     "hadamard": "inner-product", "sum": "inner-product",
     "ediv": "inner-product", "broadcast": "inner-product", "diagm": "inner-product",
     "diagv": "inner-product",
+    "expand": "expand-sum",
 }
 
 

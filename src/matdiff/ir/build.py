@@ -132,6 +132,17 @@ def broadcast(s: Node, shape: Shape) -> Node:
     return make("broadcast", (s,), (shape,))
 
 
+def expand(v: Node, shape: Shape) -> Node:
+    """The vector ``v`` repeated to the matrix ``shape``: a column across its columns
+    (``v*ones(n)'``), a row down its rows (``ones(m)*v``); constants become ``fill`` and
+    a broadcast scalar is broadcast to ``shape`` directly."""
+    if v.op == "fill":
+        return fill(v.attrs[0], shape)
+    if v.op == "broadcast":
+        return broadcast(v.args[0], shape)
+    return make("expand", (v,), (shape,))
+
+
 def apply(op: str, x: Node) -> Node:
     """A unary op by name: ``apply("exp", x)``, ``apply("tr", X)``."""
     return make(op, (x,))

@@ -47,8 +47,10 @@ class PrinterBase:
 
     def p(self, node: Node, bare: bool = False) -> Printed:
         """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar
-        (unless it is one that must print its size, :mod:`.sizes`)."""
-        key = (node, bare and node.op in ("fill", "broadcast") and node not in self.sized)
+        and an expanded vector as the vector (unless it is one that must print its size
+        or its expansion, :mod:`.sizes`)."""
+        key = (node, bare and node.op in ("fill", "broadcast", "expand")
+               and node not in self.sized)
         done = self.memo.get(key)
         if done is not None:
             return done
@@ -70,7 +72,7 @@ class PrinterBase:
             return self.p(inner.args[0])  # x - a, not x - a*vector(1)
         if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
             return self.product(node, negate=True)
-        if node.op == "broadcast" and bare:
+        if node.op in ("broadcast", "expand") and bare:
             return self.negated(node.args[0], bare=False)
         return None
 

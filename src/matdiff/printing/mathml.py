@@ -42,6 +42,7 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+    "expand": MUL,
 }
 """The precedence of what each op prints (the LaTeX printer's levels)."""
 
@@ -253,7 +254,8 @@ def _operand(p: Printed, op: str, first: bool) -> str:
 
 
 def _hadamard(pr: _MathMLPrinter, node: Node, bare: bool) -> str:
-    parts = [_operand(pr.p(a), "hadamard", i == 0) for i, a in enumerate(node.args)]
+    parts = [_operand(pr.p(a, a.op == "expand"), "hadamard", i == 0)
+             for i, a in enumerate(node.args)]
     return mrow(mo("⊙").join(parts))
 
 
@@ -289,6 +291,22 @@ def _broadcast(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
     first = _wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
     times = _DOT if node.args[0].op == "const" else TIMES
     return Printed(mrow(first, mo(times), _ones(pr, node)), MUL, "broadcast")
+
+
+def _expand(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
+    """Bare where the parser expands it again, else ``b 𝟏ₙ^⊤`` (a column across n
+    columns) or ``𝟏ₘ r`` (a row down m rows)."""
+    v = pr.p(node.args[0])
+    if bare:
+        return v
+    if node.args[0].shape.kind == "vector":
+        assert node.shape.cols is not None
+        first = _wrap(v, v.prec > MUL or (v.prec == MUL and v.tag == "mul"))
+        ones = msup(msub(_BOLD_ONE, _dim(node.shape.cols)), _TOP)
+        return Printed(mrow(first, mo(TIMES), ones), MUL, "mul")
+    assert node.shape.rows is not None
+    ones = msub(_BOLD_ONE, _dim(node.shape.rows))
+    return Printed(mrow(ones, mo(TIMES), _wrap(v, v.prec > NEG)), MUL, "mul")
 
 
 def _call(name: str) -> Row:
@@ -332,6 +350,8 @@ ROWS: dict[str, Row] = {
     **{f: _call(f) for f in ELEMENTWISE_FUNCTIONS if f not in ("sqrt", "abs")},
     "sqrt": lambda pr, node, bare: f"<msqrt>{pr.p(node.args[0]).text}</msqrt>",
     "abs": _around("|", "|"),
+    # implicit expansion
+    "expand": _expand,
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
 

@@ -13,6 +13,11 @@ unify them with what surrounds them, and a constant whose unknowns stay unsolved
 that makes an operation come out with the wrong kind (``(sigma + 2)`` standing for a
 broadcast matrix, ``e.^2 + 1`` for a vector), is printed with its size; repeat until
 nothing changes.  The same rules as the parser's, so the decision cannot drift from it.
+
+An expanded vector (``expand``) is decided the same way: in ``+ - .* ./ .^`` it prints
+bare (``W*X + b``) when the parser, folding the operands left to right as it does,
+expands it again to the same matrix; otherwise (``b + c`` both expanded, a column with
+a row) it is in the returned set and prints its expansion (``b*ones(n)'``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from ..ir.ops import apply_shape_rule
 from ..shapes import SCALAR, Dim, DimConflict, DimVar, Shape, ShapeMismatch, Unifier
 
 CONSTANTS = frozenset({"fill", "eye", "broadcast"})
+EXPANDED = "expand"
+"""Implicit expansion: bare in the operators that expand (operands of ``BARE_OPERANDS``
+and ``hadamard``), explicit elsewhere or where bare would not read back."""
 BARE_OPERANDS = frozenset({"add", "ediv", "power"})
 """Ops whose operands the printers write bare: a constant or broadcast scalar there prints
 as the scalar itself (``1 + exp(x)``, ``1 ./ x``, ``x.^2``)."""
@@ -54,9 +62,9 @@ def size_parts(d: Dim) -> tuple[str, str] | str:
 
 def negated_broadcast(node: Node) -> Node | None:
     """The ``broadcast`` in a term ``-1*broadcast(s)``, which a sum prints as ``- s``
-    (``x - a``), else ``None``."""
+    (``x - a``), or the ``expand`` in ``-1*expand(v)`` (``W*X - b``), else ``None``."""
     if (node.op == "mul" and len(node.args) == 2 and node.args[0].op == "const"
-            and node.args[0].attrs[0] == -1 and node.args[1].op == "broadcast"):
+            and node.args[0].attrs[0] == -1 and node.args[1].op in ("broadcast", EXPANDED)):
         return node.args[1]
     return None
 
@@ -73,7 +81,8 @@ def sized_constants(root: Node) -> frozenset[Node]:
     """The constant nodes of ``root`` that must print with their size (see the module
     docstring).  Conservative on a DAG: a node shared by several places prints its size
     everywhere when one place needs it."""
-    constants = [n for n in root.walk() if n.op in CONSTANTS and can_size(n)]
+    constants = [n for n in root.walk()
+                 if (n.op in CONSTANTS and can_size(n)) or n.op == EXPANDED]
     if not constants:
         return frozenset()
     sized: set[Node] = set()
@@ -101,7 +110,8 @@ class _Pass:
 
     def run(self, root: Node) -> set[Node]:
         for n in root.walk():
-            self.open[n] = (n.op in CONSTANTS and n not in self.sized and can_size(n)) or any(
+            self.open[n] = (n.op in CONSTANTS and n not in self.sized and can_size(n)) or (
+                n.op == EXPANDED and n not in self.sized) or any(
                 self.open[a] for a in n.args)
         self.shape(root, False)
         if self.culprits:
@@ -134,6 +144,8 @@ class _Pass:
         if not self.open[node]:
             return node.shape
         op = node.op
+        if op == EXPANDED:
+            return self._expanded(node, bare)
         if op in CONSTANTS:
             if op == "broadcast":
                 self.shape(node.args[0], False)
@@ -143,9 +155,10 @@ class _Pass:
                 return SCALAR
             return self.fresh(node)
         bare_args = op in BARE_OPERANDS
-        shapes = [self._operand(a, bare_args, op == "add") for a in node.args]
-        if bare_args:
-            printed = self._broadcasting(op, shapes, node.attrs)
+        shapes = [self._operand(a, bare_args or (op == "hadamard" and a.op == EXPANDED),
+                                op == "add") for a in node.args]
+        if bare_args or op == "hadamard":
+            printed = self._broadcasting(node, shapes)
         else:
             printed = apply_shape_rule(op, shapes, node.attrs, self.unify)
         if printed.kind != node.shape.kind:
@@ -155,19 +168,56 @@ class _Pass:
 
     def _operand(self, a: Node, bare: bool, term: bool) -> Shape:
         inner = negated_broadcast(a) if term else None
+        if inner is not None and inner.op == EXPANDED and inner not in self.sized:
+            return self.shape(inner.args[0], False)  # W*X - b: the vector prints bare
         if inner is not None and inner not in self.sized and can_size(inner):
             self.shape(inner.args[0], False)  # x - a: a negated broadcast prints bare
             return SCALAR
         return self.shape(a, bare)
 
-    def _broadcasting(self, op: str, shapes: list[Shape], attrs: tuple[object, ...]) -> Shape:
-        """``+``, ``./``, ``.^`` as the parser reads them: scalars broadcast to the others."""
-        arrays = [s for s in shapes if not s.is_scalar]
-        if not arrays:
-            return SCALAR
-        if len(arrays) == 1:
-            return arrays[0]
-        return apply_shape_rule(op, arrays, attrs, self.unify)
+    def _expanded(self, node: Node, bare: bool) -> Shape:
+        """An expansion: bare, the vector's printed shape (the enclosing operator expands
+        it); explicit (``b*ones(n)'``), the vector's length with the printed count."""
+        inner = self.shape(node.args[0], False)
+        if bare and node not in self.sized:
+            return inner
+        if inner.kind == "vector":
+            return Shape(inner.rows, node.shape.cols)
+        return Shape(node.shape.rows, inner.cols)
+
+    def _broadcasting(self, node: Node, shapes: list[Shape]) -> Shape:
+        """``+``, ``.*``, ``./``, ``.^`` as the parser reads them, left to right: scalars
+        broadcast to the others, a vector against a matrix is expanded.  When that fails,
+        the first operand printed as a bare expansion is to print its expansion."""
+        op = node.op
+        try:
+            acc = shapes[0]
+            for s in shapes[1:]:
+                acc = self._combine(op, acc, s)
+            return acc
+        except (DimConflict, ShapeMismatch):
+            for a, s in zip(node.args, shapes, strict=True):
+                inner = negated_broadcast(a) if op == "add" else None
+                e = inner if inner is not None and inner.op == EXPANDED else a
+                if e.op == EXPANDED and e not in self.sized and s.kind != "matrix":
+                    self.culprits.add(e)
+                    return node.shape
+            raise
+
+    def _combine(self, op: str, acc: Shape, s: Shape) -> Shape:
+        if acc.is_scalar or s.is_scalar:
+            return s if acc.is_scalar else acc
+        kinds = (acc.kind, s.kind)
+        if "matrix" in kinds and kinds != ("matrix", "matrix"):
+            vec, mat = (acc, s) if acc.kind != "matrix" else (s, acc)
+            if vec.kind == "vector":
+                assert vec.rows is not None and mat.rows is not None
+                self.unify(vec.rows, mat.rows)
+            else:
+                assert vec.cols is not None and mat.cols is not None
+                self.unify(vec.cols, mat.cols)
+            return mat
+        return apply_shape_rule(op, [acc, s], (), self.unify)
 
     def _blame(self, node: Node, shapes: list[Shape]) -> None:
         """``node`` printed with the wrong kind: only bare scalars can cause that, so the
@@ -176,5 +226,10 @@ class _Pass:
             if (a.op in ("fill", "broadcast") and s.is_scalar and not a.shape.is_scalar
                     and a not in self.sized and can_size(a)):
                 self.culprits.add(a)
+                return
+            inner = negated_broadcast(a) if node.op == "add" else None
+            e = inner if inner is not None and inner.op == EXPANDED else a
+            if e.op == EXPANDED and s.kind != "matrix" and e not in self.sized:
+                self.culprits.add(e)  # b + c both expanded: b prints b*ones(n)'
                 return
         raise _Unsolvable
