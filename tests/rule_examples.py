@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from simplify_support import P_POS, S_SYM, F, T, m, n
 
-from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node
+from matdiff.ir import ELEMENTWISE_FUNCTIONS, Node, make
 from matdiff.ir import build as b
 from matdiff.shapes import SCALAR, matrix, vector
 from matdiff.simplify.numeric import EXACT_FUNCTIONS
@@ -147,3 +147,18 @@ EXAMPLES: dict[str, Node] = {
     **{f"{f}-of-fill": F(f, b.fill(Fraction(1, 2), vector(n)))
        for f in ELEMENTWISE_FUNCTIONS if f not in EXACT_FUNCTIONS},
 }
+
+# implicit expansion (simplify/expansion.py): columns of length n across m columns
+_MT = T(_M)  # n x m
+_p = b.var("p", vector(m))
+_NM = matrix(n, m)
+EXAMPLES.update({
+    "expand-const": make("expand", (b.fill(2, vector(n)),), (_NM,)),
+    "transpose-expand": T(b.expand(_u, _NM)),
+    "product-expand": b.mul(_sv, A, b.expand(_u, _NM)),
+    "add-expand": b.add(b.expand(_u, _NM), _MT, b.neg(b.expand(_v, _NM))),
+    "hadamard-expand": b.hadamard(b.expand(_u, _NM), _MT, b.expand(T(_p), _NM)),
+    "ediv-expand": b.ediv(b.expand(_u, _NM), b.expand(_q, _NM)),
+    "power-expand": b.power(b.expand(_q, _NM), b.fill(2, _NM)),
+    **{f"{f}-expand": F(f, b.expand(_q, _NM)) for f in ELEMENTWISE_FUNCTIONS},
+})

@@ -256,7 +256,8 @@ CORPUS = corpus(400)
 def test_corpus_is_varied() -> None:
     ops = {node.op for e in CORPUS for node in e.walk()}
     assert ops >= {"add", "mul", "transpose", "inv", "det", "logdet", "power", "hadamard",
-                   "ediv", "broadcast", "diagm", "diagv", "matpow", "tr", "eye", "fill"}
+                   "ediv", "broadcast", "diagm", "diagv", "matpow", "tr", "eye", "fill",
+                   "expand"}
     assert sum(e.size for e in CORPUS) > 4000
 
 
