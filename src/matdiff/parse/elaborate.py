@@ -290,13 +290,13 @@ class Elaborator:
         match."""
         kinds = (ls.kind, rs.kind)
         if set(kinds) == {"vector", "row"}:
-            col, row = (ls, rs) if ls.kind == "vector" else (rs, ls)
             raise ShapeError(
                 f"{what} of {self._show(ls)} and {self._show(rs)}: a column and a row are not"
                 f" expanded against each other; a vector is expanded only against a matrix "
                 f"(a vector(m) across the columns of a matrix(m, n), a row vector(n) down "
-                f"its rows); for the table of every pair write u*ones(n)' + ones(m)*v' "
-                f"explicitly", span, self.text)
+                f"its rows), and the operators apply left to right, so write the matrix "
+                f"first (M + u + v'); for the matrix of every pair write "
+                f"u*ones(n)' + ones(m)*v' explicitly", span, self.text)
         if "matrix" not in kinds or not {"vector", "row"} & set(kinds):
             return None
         side = "left" if ls.kind != "matrix" else "right"
