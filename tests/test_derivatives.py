@@ -106,6 +106,18 @@ CORPUS: list[tuple[str, str, dict[str, str]]] = [
     ("tr(A*S)", "S", {"S": "matrix(n,n) symmetric"}),
     ("x'*S*x", "S", {"S": "matrix(n,n) symmetric"}),
     ("tr(A*D)", "D", {"D": "matrix(n,n) diagonal"}),
+    # implicit expansion: a batched layer (one example per column, per row), a 2-layer MLP,
+    # elementwise operators with a row and a column (b, c, s: vectors, not a-g scalars)
+    *[("norm2(W*X + b - Y)^2", v, {"b": "vector"}) for v in ("W", "b")],
+    *[("norm2(X*W + b' - Y)^2", v, {"b": "vector"}) for v in ("W", "b")],
+    *[("norm2(V*tanh(W*X + b) + c - Y)^2", v, {"b": "vector", "c": "vector"})
+      for v in ("W", "b", "V", "c")],
+    ("sum(exp(X .* w'))", "w", {}),
+    ("sum(X ./ s)", "s", {"s": "vector positive"}),
+    ("sum(log(s + X))", "s", {"s": "vector positive", "X": "matrix positive"}),
+    ("sum(X .^ s)", "s", {"X": "matrix positive"}),
+    ("sum(s .^ X)", "s", {"s": "vector positive"}),
+    ("tr(A*(W*X + b))", "b", {"b": "vector"}),
 ]
 IDS = [f"d({e})/d{w}" for e, w, _ in CORPUS]
 
@@ -215,6 +227,10 @@ JACOBIANS: list[tuple[str, str, dict[str, str]]] = [
     ("(A*X)'*B", "X", {}),
     ("inv(X)*b", "X", {"X": "matrix(n,n) spd"}),
     ("exp(x)/sum(exp(x))", "x", {}),
+    ("W*X + b", "b", {"b": "vector"}),
+    ("X*W + b'", "b", {"b": "vector"}),
+    ("X .* w'", "w", {}),
+    ("tanh(W*x + b)", "W", {"b": "vector"}),
 ]
 
 
