@@ -101,6 +101,14 @@ SNAPSHOTS: list[tuple[Node, str]] = [
     (b.mul(X, dX), "X @ dX"),
     (b.mul(k(Fraction(-1, 2)), a), "-0.5 * a"),
     (b.mul(k(Fraction(-1, 3)), a), "(-1/3) * a"),
+    # implicit expansion: NumPy broadcasting where an operand anchors the shape
+    (b.add(A, b.expand(z, matrix("m", "n"))), "A + z[:, None]"),
+    (b.add(A, neg(b.expand(z, matrix("m", "n")))), "A - z[:, None]"),
+    (b.hadamard(A, b.expand(T(x), matrix("m", "n"))), "A * x"),
+    (b.ediv(b.expand(b.mul(A, x), matrix("m", "n")), P), "(A @ x)[:, None] / P"),
+    (b.expand(z, matrix("m", "n")), "np.broadcast_to(z[:, None], (z.shape[0], x.shape[0]))"),
+    (b.add(b.expand(z, matrix("m", "n")), b.expand(T(x), matrix("m", "n"))),
+     "np.broadcast_to(z[:, None], (z.shape[0], x.shape[0])) + x"),
 ]
 
 
@@ -160,6 +168,9 @@ CORPUS: list[Node] = [expr for expr, _ in SNAPSHOTS] + [
     f("log", P), f("sqrt", p), f("sqrt", a), f("log", b.mul(a, c)), f("exp", neg(a)),
     f("relu", A), f("step", A), f("abs", A), f("sign", a),
     f("tanh", b.mul(A, x)),
+    b.power(P, b.expand(b.mul(A, x), matrix("m", "n"))),
+    b.mul(T(A), b.expand(z, matrix("m", "n"))),
+    b.add(b.expand(z, matrix("m", "n")), b.expand(z, matrix("m", "n"))),
 ]
 
 

@@ -109,6 +109,11 @@ CASES: list[tuple[str, Node, Callable[[], object]]] = [
     ("relu", b.apply("relu", A), lambda: np.where(E["A"] > 0, E["A"], 0.0)),
     ("step", b.apply("step", A), lambda: (E["A"] > 0).astype(float)),
     ("differential", b.mul(A, b.differential("x", vector("n"))), lambda: E["A"] @ E["dx"]),
+    # implicit expansion: a column across the columns, a row down the rows
+    ("expand column", b.expand(z, matrix("m", "n")),
+     lambda: np.tile(E["z"].reshape(M, 1), (1, N))),
+    ("expand row", b.add(A, b.expand(T(x), matrix("m", "n"))),
+     lambda: E["A"] + np.tile(E["x"], (M, 1))),
 ]
 ENV["dx"] = RNG.standard_normal(N)
 
