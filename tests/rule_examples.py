@@ -155,6 +155,7 @@ _NM = matrix(n, m)
 EXAMPLES.update({
     "expand-const": make("expand", (b.fill(2, vector(n)),), (_NM,)),
     "transpose-expand": T(b.expand(_u, _NM)),
+    "expand-scalars-out": b.expand(b.mul(_sv, b.const(2), _u), _NM),
     "product-expand": b.mul(_sv, A, b.expand(_u, _NM)),
     "add-expand": b.add(b.expand(_u, _NM), _MT, b.neg(b.expand(_v, _NM))),
     "hadamard-expand": b.hadamard(b.expand(_u, _NM), _MT, b.expand(T(_p), _NM)),

@@ -36,6 +36,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from ..errors import LimitError, UnsupportedError
+from ..ir.build import scaled_expansion, unexpanded
 from ..ir.nodes import Node
 from ..ir.numbers import finite_decimal
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
@@ -263,8 +264,10 @@ class Printer:
         coefficient, else ``None``; ``bare`` as in :meth:`operand`."""
         if (node.op == "const" or (bare and node.op == "fill")) and node.attrs[0] < 0:
             return number(-node.attrs[0])
-        if bare and _negated_expansion(node):  # A - b: b[:, None]
-            return _expanded(node.args[1], self.code(node.args[1].args[0]))
+        e = scaled_expansion(node) if bare else None
+        if e is not None:  # A - 2*b: (2 * b)[:, None]
+            neg = self.negated(unexpanded(node, e))
+            return None if neg is None else _expanded(e, neg)
         if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
             return self.product(node, negate=True)
         if bare and node.op == "broadcast":
@@ -283,6 +286,9 @@ class Printer:
             return self.code(node.args[0])
         if bare and node.op == "expand":
             return _expanded(node, self.code(node.args[0]))
+        e = scaled_expansion(node) if bare else None
+        if e is not None:
+            return _expanded(e, self.code(unexpanded(node, e)))
         return self.code(node)
 
 
@@ -291,7 +297,7 @@ def bare_operands(node: Node) -> list[bool]:
     every constant/broadcast one except, when all are, the first (NumPy broadcasting
     needs one full-shaped operand to give the result its shape).  An expanded vector is
     bare too (``b[:, None]``, a row as itself), anchored the same way."""
-    filler = [a.op in ("fill", "broadcast", "expand") or _negated_expansion(a)
+    filler = [a.op in ("fill", "broadcast", "expand") or scaled_expansion(a) is not None
               for a in node.args]
     anchor = filler.index(False) if False in filler else 0
     return [f and i != anchor for i, f in enumerate(filler)]
@@ -343,12 +349,6 @@ def _power(p: Printer, node: Node) -> str:
     base, exponent = (p.operand(a, b)
                       for a, b in zip(node.args, bare_operands(node), strict=True))
     return f"{_wrap(base, ATOM)} ** {_wrap(exponent, UNARY)}"
-
-
-def _negated_expansion(node: Node) -> bool:
-    """``-1*expand(v)``, a term ``- v`` of a sum."""
-    return (node.op == "mul" and len(node.args) == 2 and node.args[0].op == "const"
-            and node.args[0].attrs[0] == -1 and node.args[1].op == "expand")
 
 
 def _expanded(node: Node, vector: Code) -> Code:

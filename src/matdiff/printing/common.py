@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import ClassVar, NamedTuple
 
 from ..errors import LimitError
+from ..ir.build import scaled_expansion, unexpanded
 from ..ir.nodes import Node
 from ..ir.products import split_factors
 from .sizes import negated_broadcast, sized_constants
@@ -49,6 +50,9 @@ class PrinterBase:
         """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar
         and an expanded vector as the vector (unless it is one that must print its size
         or its expansion, :mod:`.sizes`)."""
+        e = scaled_expansion(node) if bare else None
+        if e is not None and e not in self.sized:  # X + 2*b: the product of the vector
+            return self.p(unexpanded(node, e))
         key = (node, bare and node.op in ("fill", "broadcast", "expand")
                and node not in self.sized)
         done = self.memo.get(key)
@@ -70,6 +74,9 @@ class PrinterBase:
         inner = negated_broadcast(node)
         if inner is not None and inner not in self.sized and bare:
             return self.p(inner.args[0])  # x - a, not x - a*vector(1)
+        e = scaled_expansion(node) if bare else None
+        if e is not None and e not in self.sized:  # X - 2*b
+            return self.negated(unexpanded(node, e), bare=False)
         if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
             return self.product(node, negate=True)
         if node.op in ("broadcast", "expand") and bare:

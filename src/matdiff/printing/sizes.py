@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from ..ir.build import scaled_expansion
 from ..ir.nodes import Node
 from ..ir.ops import apply_shape_rule
 from ..shapes import SCALAR, Dim, DimConflict, DimVar, Shape, ShapeMismatch, Unifier
@@ -62,9 +63,9 @@ def size_parts(d: Dim) -> tuple[str, str] | str:
 
 def negated_broadcast(node: Node) -> Node | None:
     """The ``broadcast`` in a term ``-1*broadcast(s)``, which a sum prints as ``- s``
-    (``x - a``), or the ``expand`` in ``-1*expand(v)`` (``W*X - b``), else ``None``."""
+    (``x - a``), else ``None``."""
     if (node.op == "mul" and len(node.args) == 2 and node.args[0].op == "const"
-            and node.args[0].attrs[0] == -1 and node.args[1].op in ("broadcast", EXPANDED)):
+            and node.args[0].attrs[0] == -1 and node.args[1].op == "broadcast"):
         return node.args[1]
     return None
 
@@ -167,9 +168,13 @@ class _Pass:
         return printed
 
     def _operand(self, a: Node, bare: bool, term: bool) -> Shape:
+        e = scaled_expansion(a) if term else None
+        if e is not None and e not in self.sized:  # W*X - 2*b: prints as the vector 2*b
+            for f in a.args:
+                if f is not e:
+                    self.shape(f, False)
+            return self.shape(e.args[0], False)
         inner = negated_broadcast(a) if term else None
-        if inner is not None and inner.op == EXPANDED and inner not in self.sized:
-            return self.shape(inner.args[0], False)  # W*X - b: the vector prints bare
         if inner is not None and inner not in self.sized and can_size(inner):
             self.shape(inner.args[0], False)  # x - a: a negated broadcast prints bare
             return SCALAR
@@ -197,8 +202,7 @@ class _Pass:
             return acc
         except (DimConflict, ShapeMismatch):
             for a, s in zip(node.args, shapes, strict=True):
-                inner = negated_broadcast(a) if op == "add" else None
-                e = inner if inner is not None and inner.op == EXPANDED else a
+                e = (scaled_expansion(a) if op == "add" else None) or a
                 if e.op == EXPANDED and e not in self.sized and s.kind != "matrix":
                     self.culprits.add(e)
                     return node.shape
@@ -227,8 +231,7 @@ class _Pass:
                     and a not in self.sized and can_size(a)):
                 self.culprits.add(a)
                 return
-            inner = negated_broadcast(a) if node.op == "add" else None
-            e = inner if inner is not None and inner.op == EXPANDED else a
+            e = (scaled_expansion(a) if node.op == "add" else None) or a
             if e.op == EXPANDED and s.kind != "matrix" and e not in self.sized:
                 self.culprits.add(e)  # b + c both expanded: b prints b*ones(n)'
                 return

@@ -46,28 +46,42 @@ def transpose_expand(node: Node) -> Node | None:
     return b.expand(b.transpose(x.args[0]), _target(x).T)
 
 
+def expand_scalars_out(node: Node) -> Node | None:
+    """``(s*v)*1' = s*(v*1')`` for scalars ``s``: outside, like terms meet
+    (``2*W*X + 2*b = 2*(W*X + b)``, ``X + b - b = X``)."""
+    x = node.args[0]
+    if x.op != "mul":
+        return None
+    scalars = [f for f in x.args if f.shape.is_scalar]
+    if not scalars:
+        return None
+    core = b.mul(*(f for f in x.args if not f.shape.is_scalar))
+    return b.mul(*scalars, b.expand(core, _target(node)))
+
+
 def product_expand(node: Node) -> Node | None:
-    """``s*A*(v*1') = (s*A*v)*1'`` (a column expansion as the last factor) and
-    ``(1*r)*B*s = 1*(r*B*s)`` (a row expansion as the first): associativity.  A scalar
-    ``A*v`` or ``r*B`` is broadcast instead (``x'*(v*1') = (x'*v)*1'``)."""
+    """``A*(v*1') = (A*v)*1'`` (a column expansion as the last factor) and
+    ``(1*r)*B = 1*(r*B)`` (a row expansion as the first): associativity.  A scalar
+    ``A*v`` or ``r*B`` is broadcast instead (``x'*(v*1') = (x'*v)*1'``); scalar factors
+    stay outside."""
     chain = [f for f in node.args if not f.shape.is_scalar]
     scalars = [f for f in node.args if f.shape.is_scalar]
-    if not chain:
+    if len(chain) < 2:
         return None
     last, first = chain[-1], chain[0]
     if last.op == "expand" and _column(last):
-        inner = b.mul(*scalars, *chain[:-1], last.args[0])
+        inner = b.mul(*chain[:-1], last.args[0])
         cols = _target(last).cols
     elif first.op == "expand" and not _column(first):
-        inner = b.mul(*scalars, first.args[0], *chain[1:])
+        inner = b.mul(first.args[0], *chain[1:])
         cols = None
     else:
         return None
     if inner.shape.is_scalar:
-        return b.broadcast(inner, node.shape)
+        return b.mul(*scalars, b.broadcast(inner, Shape(node.shape.rows, node.shape.cols)))
     if cols is not None:
-        return b.expand(inner, Shape(inner.shape.rows, cols))
-    return b.expand(inner, Shape(node.shape.rows, inner.shape.cols))
+        return b.mul(*scalars, b.expand(inner, Shape(inner.shape.rows, cols)))
+    return b.mul(*scalars, b.expand(inner, Shape(node.shape.rows, inner.shape.cols)))
 
 
 def function_expand(op: str) -> Callable[[Node], Node | None]:
@@ -86,18 +100,32 @@ def _same_kind(nodes: tuple[Node, ...]) -> bool:
     return all(n.op == "expand" for n in nodes) and len({_column(n) for n in nodes}) == 1
 
 
+def _expansion(t: Node) -> Node | None:
+    """The expansion of a term ``expand(v)`` or ``s*expand(v)``."""
+    return t if t.op == "expand" else b.scaled_expansion(t)
+
+
 def add_expand(node: Node) -> Node | None:
-    """``A + u*1' + v*1' = A + (u + v)*1'``: the expansions of one kind among the terms
-    merge into one (so ``W*X + b - b`` cancels)."""
+    """``A + s*(u*1') + t*(v*1') = A + (s*u + t*v)*1'``: the expansions of one kind
+    among the terms merge into one."""
     groups: dict[bool, list[Node]] = {True: [], False: []}
     for t in node.args:
-        if t.op == "expand":
-            groups[_column(t)].append(t)
-    if len(groups[True]) < 2 and len(groups[False]) < 2:
+        e = _expansion(t)
+        if e is not None:
+            groups[_column(e)].append(t)
+    merging = {id(t) for g in groups.values() if len(g) > 1 for t in g}
+    if not merging:
         return None
-    rest = [t for t in node.args if t.op != "expand" or len(groups[_column(t)]) < 2]
-    merged = [b.expand(b.add(*(t.args[0] for t in g)), node.shape)
-              for g in groups.values() if len(g) > 1]
+    rest = [t for t in node.args if id(t) not in merging]
+    merged = []
+    for g in groups.values():
+        if len(g) > 1:
+            parts = []
+            for t in g:
+                e = _expansion(t)
+                assert e is not None
+                parts.append(e.args[0] if t is e else b.unexpanded(t, e))
+            merged.append(b.expand(b.add(*parts), node.shape))
     return b.add(*rest, *merged)
 
 
