@@ -74,8 +74,9 @@ RULES: dict[str, RuleName] = {
     "identification-scalar": RuleName("identification df = f'*dx",
                                       "标量微分与导数的联系 df = f'*dx", "seed 001"),
     # implicit expansion (W*X + b): linear, its adjoint sums over the expanded axis
-    "d-expand": RuleName("d(expand(v)) = expand(dv): implicit expansion is linear",
-                         "隐式扩展是线性运算，与微分可交换", "algebra (MATLAB implicit expansion)"),
+    "d-expand": RuleName("d(v*1') = dv*1': implicit expansion (W*X + b) is linear",
+                         "隐式扩展 (W*X + b) 是线性运算，与微分可交换",
+                         "algebra (MATLAB implicit expansion)"),
     "expand-sum": RuleName("tr(G'*(v*1')) = (G*1)'*v: the expanded axis is summed",
                            "tr(G'*(v*1')) = (G*1)'*v：对扩展的维度求和",
                            "seed 000, properties 2 and 5"),
