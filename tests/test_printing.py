@@ -214,6 +214,12 @@ CASES: list[tuple[Node, str, str]] = [
     (b.expand(z, matrix("m", "n")), "z*ones(n)'", r"z \mathbf{1}_{n}^{\top}"),
     (b.expand(T(x), matrix("m", "n")), "ones(m)*x'", r"\mathbf{1}_{m} x^{\top}"),
     (b.expand(b.mul(M, x), matrix("m", "n")), "M*x*ones(n)'", r"M x \mathbf{1}_{n}^{\top}"),
+    # a scaled expansion is a term s*v of a sum (the parser expands s*v), else explicit
+    (b.add(M, b.mul(k(2), b.expand(z, matrix("m", "n")))), "M + 2*z", "M + 2 z"),
+    (b.add(M, b.mul(k(-2), b.expand(z, matrix("m", "n")))), "M - 2*z", "M - 2 z"),
+    (b.add(b.mul(a, b.expand(z, matrix("m", "n"))), M), "a*z + M", "a z + M"),
+    (b.power(b.mul(a, b.expand(z, matrix("m", "n"))), b.fill(2, matrix("m", "n"))),
+     "(a*(z*ones(n)')).^2", r"\left(a \left(z \mathbf{1}_{n}^{\top}\right)\right)^{\circ 2}"),
     # a column and a row both expanded: the first prints its expansion
     (b.add(b.expand(z, matrix("m", "n")), b.expand(T(x), matrix("m", "n"))),
      "z*ones(n)' + x'", r"z \mathbf{1}_{n}^{\top} + x^{\top}"),

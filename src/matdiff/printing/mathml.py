@@ -236,13 +236,13 @@ def _fill(pr: _MathMLPrinter, node: Node, bare: bool) -> str | Printed:
 
 def _add(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
     """``t1 + t2 − t3`` (common.print_sum's rule with MathML operators)."""
-    parts = [pr.p(node.args[0], bare=True).text]
+    parts = [pr.term(node.args[0]).text]
     for term in node.args[1:]:
         neg = pr.negated(term, bare=True)
         if neg is not None:
             parts += [mo(MINUS), _wrap(neg, neg.prec > ADD)]
         else:
-            tp = pr.p(term, bare=True)
+            tp = pr.term(term)
             parts += [mo("+"), _wrap(tp, tp.prec > ADD)]
     return Printed(mrow(*parts), ADD, "add")
 
