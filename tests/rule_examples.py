@@ -175,3 +175,19 @@ EXAMPLES: dict[str, Node] = {
     "softmax-transposed": make("softmax", (T(_M),), (2,)),
     "logsumexp-transposed": make("logsumexp", (T(_M),), (1,)),
 }
+
+# implicit expansion (simplify/expansion.py): columns of length n across m columns
+_MT = T(_M)  # n x m
+_p = b.var("p", vector(m))
+_NM = matrix(n, m)
+EXAMPLES.update({
+    "expand-const": make("expand", (b.fill(2, vector(n)),), (_NM,)),
+    "transpose-expand": T(b.expand(_u, _NM)),
+    "expand-scalars-out": b.expand(b.mul(_sv, b.const(2), _u), _NM),
+    "product-expand": b.mul(_sv, A, b.expand(_u, _NM)),
+    "add-expand": b.add(b.expand(_u, _NM), _MT, b.neg(b.expand(_v, _NM))),
+    "hadamard-expand": b.hadamard(b.expand(_u, _NM), _MT, b.expand(T(_p), _NM)),
+    "ediv-expand": b.ediv(b.expand(_u, _NM), b.expand(_q, _NM)),
+    "power-expand": b.power(b.expand(_q, _NM), b.fill(2, _NM)),
+    **{f"{f}-expand": F(f, b.expand(_q, _NM)) for f in ELEMENTWISE_FUNCTIONS},
+})

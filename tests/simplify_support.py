@@ -132,6 +132,8 @@ class Evaluator:
                 return v[0].T
             if op == "broadcast":
                 return np.full(_dims(e.shape), v[0].item())
+            if op == "expand":  # a (k, 1) column or (1, k) row, repeated
+                return np.broadcast_to(v[0], _dims(e.shape)).copy()
             if op == "sum":
                 return np.array([[v[0].sum()]])
             if op == "norm1":
@@ -324,6 +326,9 @@ class Gen:
             return b.hadamard(self.expr(s, sub), self.expr(s, sub))
         if k == 14 and not s.is_scalar:
             return b.ediv(self.expr(s, sub), self.positive(s, sub))
+        if k == 15 and s.kind == "matrix" and rng.random() < 0.5:  # implicit expansion
+            part = Shape(s.rows, None) if rng.random() < 0.5 else Shape(None, s.cols)
+            return b.expand(self.expr(part, sub), s)
         if k == 15 and not s.is_scalar:
             return b.broadcast(self.expr(SCALAR, sub), s)
         if k == 16 and s.is_scalar:

@@ -114,6 +114,14 @@ SNAPSHOTS: list[tuple[Node, str]] = [
      "np.exp(A - np.max(A, 1, keepdims=True)) / np.sum(np.exp(A - np.max(A, 1, keepdims=True)), "
      "1, keepdims=True)"),
     (red.softmax(x, 0), "np.exp(x - np.max(x)) / np.sum(np.exp(x - np.max(x)))"),
+    # implicit expansion: NumPy broadcasting where an operand anchors the shape
+    (b.add(A, b.expand(z, matrix("m", "n"))), "A + z[:, None]"),
+    (b.add(A, neg(b.expand(z, matrix("m", "n")))), "A - z[:, None]"),
+    (b.hadamard(A, b.expand(T(x), matrix("m", "n"))), "A * x"),
+    (b.ediv(b.expand(b.mul(A, x), matrix("m", "n")), P), "(A @ x)[:, None] / P"),
+    (b.expand(z, matrix("m", "n")), "np.broadcast_to(z[:, None], (z.shape[0], x.shape[0]))"),
+    (b.add(b.expand(z, matrix("m", "n")), b.expand(T(x), matrix("m", "n"))),
+     "np.broadcast_to(z[:, None], (z.shape[0], x.shape[0])) + x"),
 ]
 
 
@@ -180,6 +188,9 @@ CORPUS: list[Node] = [expr for expr, _ in SNAPSHOTS] + [
     red.logsumexp(b.mul(A, X), 2), red.softmax(x, 0), red.softmax(T(z), 0),
     red.softmax(A, 1), red.softmax(b.sub(A, P), 2),
     b.mul(k(3), red.mean(A, 0)), red.sum_dim(b.mul(A, X), 2),
+    b.power(P, b.expand(b.mul(A, x), matrix("m", "n"))),
+    b.mul(T(A), b.expand(z, matrix("m", "n"))),
+    b.add(b.expand(z, matrix("m", "n")), b.expand(z, matrix("m", "n"))),
 ]
 
 

@@ -131,6 +131,18 @@ CORPUS: list[tuple[str, str, dict[str, str]]] = [
     ("softmax(x')*v + sum(x, 1)*mean(x)", "x", {}),
     ("tr(softmax(Q*K', 2)*V*B)", "K", {}),
     ("a*logsumexp(3*x')", "x", {}),
+    # implicit expansion: a batched layer (one example per column, per row), a 2-layer MLP,
+    # elementwise operators with a row and a column (b, c, s: vectors, not a-g scalars)
+    *[("norm2(W*X + b - Y)^2", v, {"b": "vector"}) for v in ("W", "b")],
+    *[("norm2(X*W + b' - Y)^2", v, {"b": "vector"}) for v in ("W", "b")],
+    *[("norm2(V*tanh(W*X + b) + c - Y)^2", v, {"b": "vector", "c": "vector"})
+      for v in ("W", "b", "V", "c")],
+    ("sum(exp(X .* w'))", "w", {}),
+    ("sum(X ./ s)", "s", {"s": "vector positive"}),
+    ("sum(log(s + X))", "s", {"s": "vector positive", "X": "matrix positive"}),
+    ("sum(X .^ s)", "s", {"X": "matrix positive"}),
+    ("sum(s .^ X)", "s", {"s": "vector positive"}),
+    ("tr(A*(W*X + b))", "b", {"b": "vector"}),
 ]
 IDS = [f"d({e})/d{w}" for e, w, _ in CORPUS]
 
@@ -244,6 +256,10 @@ JACOBIANS: list[tuple[str, str, dict[str, str]]] = [
     ("softmax(X', 1)", "X", {}),
     ("logsumexp(X, 1)", "X", {}),
     ("mean(X, 2) + sum(X, 2)", "X", {}),
+    ("W*X + b", "b", {"b": "vector"}),
+    ("X*W + b'", "b", {"b": "vector"}),
+    ("X .* w'", "w", {}),
+    ("tanh(W*x + b)", "W", {"b": "vector"}),
 ]
 
 

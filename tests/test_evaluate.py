@@ -125,6 +125,11 @@ CASES: list[tuple[str, Node, Callable[[], object]]] = [
     ("mean 1", red.mean(A, 1), lambda: E["A"].mean(axis=0)),
     ("mean 2", red.mean(A, 2), lambda: E["A"].mean(axis=1)),
     ("mean", red.mean(A, 0), lambda: E["A"].mean()),
+    # implicit expansion: a column across the columns, a row down the rows
+    ("expand column", b.expand(z, matrix("m", "n")),
+     lambda: np.tile(E["z"].reshape(M, 1), (1, N))),
+    ("expand row", b.add(A, b.expand(T(x), matrix("m", "n"))),
+     lambda: E["A"] + np.tile(E["x"], (M, 1))),
 ]
 ENV["dx"] = RNG.standard_normal(N)
 

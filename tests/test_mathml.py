@@ -83,6 +83,11 @@ GOLDEN: list[tuple[str, str]] = [
     ("A*dX*B", '<mrow><mi>A</mi><mo>\u2062</mo><mrow><mi mathvariant="normal">d</mi><mi>X</mi>'
                "</mrow><mo>\u2062</mo><mi>B</mi></mrow>"),
     ("ones(n)'", f'<msup><msub><mn mathvariant="bold">1</mn><mi>n</mi></msub>{T}</msup>'),
+    ("M + x'", f"<mrow><mi>M</mi><mo>+</mo><msup><mi>x</mi>{T}</msup></mrow>"),
+    ("z*ones(n)'", "<mrow><mi>z</mi><mo>\u2062</mo><msup><msub><mn mathvariant=\"bold\">1</mn>"
+                   f"<mi>n</mi></msub>{T}</msup></mrow>"),
+    ("ones(m)*x'", '<mrow><msub><mn mathvariant="bold">1</mn><mi>m</mi></msub><mo>\u2062</mo>'
+                   f"<msup><mi>x</mi>{T}</msup></mrow>"),
     ("exp(a)*2", f"<mrow><mrow><mi>exp</mi><mo>\u2061</mo><mrow>{LP}<mi>a</mi>{RP}"
                  "</mrow></mrow><mo>·</mo><mn>2</mn></mrow>"),
 ]

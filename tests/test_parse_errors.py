@@ -37,15 +37,38 @@ BAD: list[tuple[str, list[str], type[MatdiffError], str, int]] = [
      "the right has k rows", 1),
     ("a + A*x", ["A: matrix(m,n)", "x: vector(k)"], ShapeError, "matrix product", 5),
     ("tr(x)", [], ShapeError, "tr needs a square matrix or a scalar, got vector(len(x))", 1),
-    ("x + A", [], ShapeError,
-     "addition needs operands of the same shape, got vector(len(x)) and "
-     "matrix(rows(A), cols(A))", 1),
-    ("a + x - A", [], ShapeError, "subtraction needs operands of the same shape", 1),
+    # implicit expansion: a vector only against a matrix, of the matching length
+    ("x + A", ["x: vector(3)", "A: matrix(4, 5)"], ShapeError,
+     "addition of vector(3) and matrix(4, 5): a column is repeated across the columns, so "
+     "its length must be the number of rows (4); valid are vector(4) (across the "
+     "columns), row vector(5) (down the rows) or matrix(4, 5)", 1),
+    ("a + x - A", ["x: vector(n)", "A: matrix(m, m)"], ShapeError,
+     "subtraction of vector(n) and matrix(m, m): a column is repeated", 1),
+    ("A + x'", ["x: vector(m)", "A: matrix(m, n)"], ShapeError,
+     "addition of matrix(m, n) and row vector(m): a row is repeated down the rows, so its "
+     "length must be the number of columns (n); valid are vector(m)", 1),
+    ("W*X + b", ["W: matrix(3, 4)", "X: matrix(4, 5)", "b: vector(5)"], ShapeError,
+     "addition of matrix(3, 5) and vector(5)", 1),
+    ("x + y'", [], ShapeError, "addition of vector(len(x)) and row vector(len(y)): a column "
+     "and a row are not expanded against each other", 1),
+    ("x + y' + A", [], ShapeError, "a column and a row are not expanded", 1),
+    ("x' .* y", [], ShapeError, "elementwise product of row vector(len(x)) and "
+     "vector(len(y)): a column and a row", 1),
     ("x'*A*y + x'*y*x", ["A: matrix(n, m)", "y: vector(m)"], ShapeError, "vector(m)", 10),
     ("x*y", [], ShapeError, "for an inner product write x'*y", 1),
-    ("x .* A", [], ShapeError, "elementwise product needs operands of the same shape", 1),
-    ("x ./ y'", [], ShapeError, "elementwise division", 1),
-    ("x .^ A", [], ShapeError, "elementwise power .^ needs operands of the same shape", 1),
+    ("x .* A", ["A: matrix(m, n)", "x: vector(n)"], ShapeError,
+     "elementwise product of vector(n) and matrix(m, n): a column is repeated across the "
+     "columns, so its length must be the number of rows (m); valid are vector(m) (across "
+     "the columns), row vector(n) (down the rows)", 1),
+    ("x ./ y'", [], ShapeError, "elementwise division of vector(len(x)) and row "
+     "vector(len(y))", 1),
+    ("B ./ x'", ["B: matrix(2, 3)", "x: vector(2)"], ShapeError,
+     "elementwise division of matrix(2, 3) and row vector(2)", 1),
+    ("x .^ A", ["x: vector(2)", "A: matrix(3, 3)"], ShapeError,
+     "elementwise power .^ of vector(2) and matrix(3, 3)", 1),
+    ("x .^ y'", [], ShapeError, "elementwise power .^ of vector(len(x)) and row", 1),
+    ("x + y", ["x: vector(2)", "y: vector(3)"], ShapeError,
+     "addition needs operands of the same shape", 1),
     ("diag(X)", ["X: matrix(m,n)"], ShapeError, "needs a square matrix, got matrix(m, n)", 1),
     ("diag(a)", [], ShapeError, "diag needs a vector", 1),
     ("det(x)", [], ShapeError, "det needs a square matrix", 1),

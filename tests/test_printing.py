@@ -222,6 +222,36 @@ CASES: list[tuple[Node, str, str]] = [
      r"\operatorname{softmax}\left(M X, 2\right) - M"),
     (b.mul(T(M), red.softmax(M, 1)), "M'*softmax(M, 1)",
      r"M^{\top} \operatorname{softmax}\left(M, 1\right)"),
+    # implicit expansion: bare where the parser expands the vector again, else its value
+    # v*1' (a column across the columns) or 1*r (a row down the rows) with the size
+    (b.add(M, b.expand(z, matrix("m", "n"))), "M + z", "M + z"),
+    (b.add(b.expand(z, matrix("m", "n")), M), "z + M", "z + M"),
+    (b.add(M, neg(b.expand(z, matrix("m", "n")))), "M - z", "M - z"),
+    (b.add(M, b.expand(T(x), matrix("m", "n"))), "M + x'", r"M + x^{\top}"),
+    (b.hadamard(M, b.expand(T(x), matrix("m", "n"))), "M.*x'", r"M \odot x^{\top}"),
+    (b.hadamard(b.expand(z, matrix("m", "n")), M), "z.*M", r"z \odot M"),
+    (b.ediv(M, b.expand(z, matrix("m", "n"))), "M./z", r"M \oslash z"),
+    (b.ediv(b.expand(z, matrix("m", "n")), M), "z./M", r"z \oslash M"),
+    (b.power(M, b.expand(z, matrix("m", "n"))), "M.^z", r"M^{\circ z}"),
+    (b.add(M, b.expand(b.add(z, z), matrix("m", "n"))), "M + (z + z)",
+     r"M + \left(z + z\right)"),
+    (b.add(M, b.expand(b.mul(M, x), matrix("m", "n"))), "M + M*x", "M + M x"),
+    (b.expand(z, matrix("m", "n")), "z*ones(n)'", r"z \mathbf{1}_{n}^{\top}"),
+    (b.expand(T(x), matrix("m", "n")), "ones(m)*x'", r"\mathbf{1}_{m} x^{\top}"),
+    (b.expand(b.mul(M, x), matrix("m", "n")), "M*x*ones(n)'", r"M x \mathbf{1}_{n}^{\top}"),
+    # a scaled expansion is a term s*v of a sum (the parser expands s*v), else explicit
+    (b.add(M, b.mul(k(2), b.expand(z, matrix("m", "n")))), "M + 2*z", "M + 2 z"),
+    (b.add(M, b.mul(k(-2), b.expand(z, matrix("m", "n")))), "M - 2*z", "M - 2 z"),
+    (b.add(b.mul(a, b.expand(z, matrix("m", "n"))), M), "a*z + M", "a z + M"),
+    (b.power(b.mul(a, b.expand(z, matrix("m", "n"))), b.fill(2, matrix("m", "n"))),
+     "(a*(z*ones(n)')).^2", r"\left(a \left(z \mathbf{1}_{n}^{\top}\right)\right)^{\circ 2}"),
+    # a column and a row both expanded: the first prints its expansion
+    (b.add(b.expand(z, matrix("m", "n")), b.expand(T(x), matrix("m", "n"))),
+     "z*ones(n)' + x'", r"z \mathbf{1}_{n}^{\top} + x^{\top}"),
+    (b.add(b.expand(z, matrix("m", "n")), b.expand(z, matrix("m", "n"))),
+     "z*ones(n)' + z*ones(n)'", r"z \mathbf{1}_{n}^{\top} + z \mathbf{1}_{n}^{\top}"),
+    (b.mul(T(M), b.expand(z, matrix("m", "n"))), "M'*(z*ones(n)')",
+     r"M^{\top} \left(z \mathbf{1}_{n}^{\top}\right)"),
 ]
 
 

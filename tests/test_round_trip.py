@@ -31,6 +31,7 @@ from matdiff.errors import EvaluationError, LimitError
 from matdiff.evaluate import evaluate
 from matdiff.ir.nodes import Node
 from matdiff.parse import parse
+from matdiff.printing import to_text
 from matdiff.printing.sizes import dim_text
 from matdiff.shapes import Dim
 from matdiff.simplify import present, simplify
@@ -166,6 +167,29 @@ def test_issue_reproducers_read_back(expr: str, wrt: str | list[str]) -> None:
     declare = ["A: matrix(3, 3)"] if "A" in expr else []
     d = matdiff.derivative(expr, wrt, declare=declare)
     assert reads_back(d, expr, declare) == 1
+
+
+# implicit expansion (W*X + b): results print the expansion bare where the parser expands
+# it again, and as b*ones(n)' where it would not (a column with a row, both expanded)
+_BIAS = ["b: vector", "c: vector", "s: vector positive"]
+
+
+@pytest.mark.parametrize(("expr", "wrt"), [
+    ("norm2(W*X + b - Y)^2", "W"), ("norm2(W*X + b - Y)^2", "b"),
+    ("norm2(W*X + b - Y)^2", ["b", "b"]),
+    ("norm2(X*W + b' - Y)^2", "W"), ("norm2(X*W + b' - Y)^2", "b"),
+    ("norm2(V*tanh(W*X + b) + c - Y)^2", "W"), ("norm2(V*tanh(W*X + b) + c - Y)^2", "b"),
+    ("norm2(V*tanh(W*X + b) + c - Y)^2", "V"), ("norm2(V*tanh(W*X + b) + c - Y)^2", "c"),
+    ("sum(exp(X .* w'))", "w"), ("sum(exp(X .* w'))", "X"), ("norm2(X ./ s)^2", "s"),
+    ("sum(X .^ s)", "X"), ("tr(A*(W*X + b + c'))", "c"), ("(W*X + b)'*u", "b"),
+    ("sum(b - W*X + c')", "c"), ("sum((b + W*X).*(c' + Z))", "Z"),
+    ("sum((b + W*X).*(c' + Z))", "c"), ("sum((b + W*X).*(c' + Z))", "b"),
+])
+def test_expansions_read_back(expr: str, wrt: str | list[str]) -> None:
+    d = matdiff.derivative(expr, wrt, declare=_BIAS)
+    assert reads_back(d, expr, _BIAS) == 1
+    parsed = parse(expr, _BIAS).expr  # the expression itself, printed, reads back too
+    assert simplify(parse(to_text(parsed), _BIAS).expr) is simplify(parsed)
 
 
 def test_exact_numbers_beyond_floats_read_back_exactly() -> None:

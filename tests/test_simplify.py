@@ -220,6 +220,33 @@ def test_inverses_cancel_and_common_factors_leave_sums() -> None:
     same(simplify(g), g)
 
 
+# --- implicit expansion: expansions move outwards (to print bare) and merge -------------
+
+def test_expansions_move_outwards_and_merge() -> None:
+    u, v = b.var("u", vector(n)), b.var("v", vector(n))
+    p, M = b.var("p", vector(m)), b.var("M", matrix(n, m))
+
+    def cols(e: Node) -> Node:  # a column of length n (or a row of length m) to n x m
+        return b.expand(e, matrix(n, m))
+
+    # a transposed column expansion is the row expansion of the transpose: (W*X + b)'
+    same(simplify(T(cols(u))), b.expand(T(u), matrix(m, n)))
+    same(simplify(T(b.add(M, cols(u)))), b.add(T(M), b.expand(T(u), matrix(m, n))))
+    # a column times a row, both expanded: the outer product
+    same(simplify(b.hadamard(cols(u), cols(T(p)))), b.mul(u, T(p)))
+    # expansions of one kind merge, so like terms meet: M + u - u = M
+    same(simplify(b.add(M, cols(u), b.neg(cols(u)))), M)
+    same(simplify(b.hadamard(M, cols(u), cols(v))), b.hadamard(M, cols(b.hadamard(u, v))))
+    # out of products, elementwise functions and powers
+    same(simplify(b.mul(A, cols(u))), cols(b.mul(A, u)))
+    same(simplify(F("exp", cols(u))), cols(F("exp", u)))
+    same(simplify(b.power(cols(u), b.fill(2, matrix(n, m)))),
+         cols(b.power(u, b.fill(2, vector(n)))))
+    # a constant expanded is a constant
+    same(simplify(make("expand", (b.fill(3, vector(n)),), (matrix(n, m),))),
+         b.fill(3, matrix(n, m)))
+
+
 # --- the rule table -------------------------------------------------------------------
 
 def test_rule_rows_are_complete_and_unique() -> None:
@@ -256,7 +283,8 @@ CORPUS = corpus(400)
 def test_corpus_is_varied() -> None:
     ops = {node.op for e in CORPUS for node in e.walk()}
     assert ops >= {"add", "mul", "transpose", "inv", "det", "logdet", "power", "hadamard",
-                   "ediv", "broadcast", "diagm", "diagv", "matpow", "tr", "eye", "fill"}
+                   "ediv", "broadcast", "diagm", "diagv", "matpow", "tr", "eye", "fill",
+                   "expand"}
     assert sum(e.size for e in CORPUS) > 4000
 
 

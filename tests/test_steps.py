@@ -336,6 +336,26 @@ def test_chinese_derivation() -> None:
     assert [s.text for s in zh.steps] == [s.text for s in d.steps.steps]
 
 
+@pytest.mark.parametrize(("expr", "wrt"), [
+    ("norm2(W*X + b - Y)^2", "b"), ("norm2(X*W + b' - Y)^2", "b"),
+    ("norm2(V*tanh(W*X + b) + c - Y)^2", "b"), ("norm2(V*tanh(W*X + b) + c - Y)^2", "W"),
+    ("sum(exp(X .* w'))", "w"),
+])
+def test_implicit_expansion_steps(expr: str, wrt: str) -> None:
+    """A bias's steps: the expansion differentiated as the linear map it is, every
+    equation checked at random points; both methods, both languages."""
+    d = matdiff.derivative(expr, wrt, declare=["b: vector", "c: vector"])
+    for method in ("differential", "limit"):
+        for lang in ("en", "zh"):
+            steps = d.derivation(method, lang=lang)
+            assert steps.steps[-1].text.endswith(d.text)
+            assert verify(d, steps) >= 1
+    if wrt in ("b", "w"):  # the expanded vector itself: its differential is expanded
+        rules = " ".join(s.rule for s in d.steps.steps)
+        assert "implicit expansion (W*X + b) is linear" in rules
+        assert "隐式扩展" in " ".join(s.rule for s in d.derivation(lang="zh").steps)
+
+
 def test_text_latex_json_forms() -> None:
     d = matdiff.derivative("tr(A*X*B*X'*C)", "X")
     text = d.steps.text().splitlines()

@@ -14,10 +14,13 @@ sp = pytest.importorskip("sympy")
 
 CASES = ["tr(A*X*B*X'*C)", "x'*A*x", "log(det(X))", "norm2(X*w - y)^2", "inv(X) + eye",
          "X.*Y + exp(X)", "a*x'*x + 2", "X^3 - 2*X", "det(X)*tr(inv(X))", "x.^2",
-         "sin(a)/b", "X./Y - log(Y)"]
+         "sin(a)/b", "X./Y - log(Y)",
+         # implicit expansion: v*OneMatrix(1, n), OneMatrix(m, 1)*r
+         "W*X + u - Y", "X*W + u'"]
 # SymPy's own subs().doit() cannot evaluate these with numbers (Identity(n) after n := 3
-# hits a KeyError in MatAdd, HadamardPower recurses in evalf): round trip only.
-SYMPY_CANNOT_EVALUATE = {"inv(X) + eye", "x.^2", "X./Y - log(Y)"}
+# hits a KeyError in MatAdd, HadamardPower recurses in evalf, so does OneMatrix once its
+# size is a number): round trip only.
+SYMPY_CANNOT_EVALUATE = {"inv(X) + eye", "x.^2", "X./Y - log(Y)", "W*X + u - Y", "X*W + u'"}
 
 
 def _env(names: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:

@@ -192,6 +192,16 @@ def test_parse_error_has_the_column(client: TestClient) -> None:
     assert err["kind"] == "parse error" and err["column"] == 10 and "foo" in err["message"]
 
 
+def test_a_batched_layer_says_what_was_expanded(client: TestClient) -> None:
+    status, r = post(client, expression="norm2(W*X + b - Y)^2", wrt="b", declare=["b: vector"])
+    assert status == 200 and r["check"]["ok"]
+    assert r["expansions"] == ["b expanded across the columns of W*X"]
+    assert r["description"].endswith("; b expanded across the columns of W*X")
+    err = error(client, expression="W*X + b", wrt="b", declare=["W: matrix(2,3)",
+                                                                  "b: vector(3)"])
+    assert err["kind"] == "shape error" and "valid are vector(2)" in err["message"]
+
+
 def test_shape_error_names_both_shapes(client: TestClient) -> None:
     err = error(client, expression="A*x + y", wrt="x", declare=["A: matrix(2,2)",
                                                                   "y: vector(3)"])

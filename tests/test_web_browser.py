@@ -183,10 +183,10 @@ def test_parse_error_is_highlighted(page: Page) -> None:
     # a shape mismatch names both shapes; fixing the text clears the mark
     page.fill("#expr", "A*x + y")
     page.wait_for_selector("#backdrop mark", state="detached")
-    page.fill("#expr", "A*x + B")
+    page.fill("#expr", "A*x + x'")  # (A*x + B expands A*x across B's columns)
     page.press("#expr", "Enter")
     expect(error).to_contain_text("shape error")
-    expect(error).to_contain_text("matrix")
+    expect(error).to_contain_text("row vector")
 
 
 # --- issue 15: what is shown is what the controls state; bad declarations recover -----------

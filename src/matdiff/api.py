@@ -67,6 +67,7 @@ from .printing import (
     to_latex,
     to_text,
 )
+from .printing.expansions import expansion_notes
 from .printing.mathml import (
     equation_mathml,
     index_mathml,
@@ -494,7 +495,13 @@ class Derivative:
         what = "derivative" if self.order == 1 else f"order-{self.order} derivative"
         conditions = "".join(f"; {c}" for c in (*self.conditions, *self.notes))
         return (f"{what} of {self.source.strip()} by {self.wrt}: {self.kind}, "
-                f"{dims} ({self.options.layout} layout){conditions}")
+                f"{dims} ({self.options.layout} layout){conditions}"
+                + "".join(f"; {e}" for e in self.expansions))
+
+    @cached_property
+    def expansions(self) -> tuple[str, ...]:
+        """What implicit expansion did: ``("b expanded across the columns of W*X",)``."""
+        return expansion_notes(self.function)
 
     def _repr_latex_(self) -> str:
         """Jupyter: the derivative as an equation (the index form carries its own)."""
@@ -560,6 +567,7 @@ class Derivative:
             "layout": self.options.layout,
             "conditions": list(self.conditions),
             "notes": list(self.notes),
+            "expansions": list(self.expansions),
         }
 
 

@@ -105,7 +105,7 @@ class _Inputs:
 
 def _describe_leafish(node: Node, d: Dim) -> str:
     for n in node.walk():
-        if d in n.shape.dims and n.op in ("eye", "fill", "broadcast"):
+        if d in n.shape.dims and n.op in ("eye", "fill", "broadcast", "expand"):
             return f"{n.op} of shape {n.shape}"
     return "the expression"  # pragma: no cover - every dim comes from some leaf
 
@@ -249,6 +249,10 @@ IMPLEMENTATIONS: dict[str, Impl] = {
     "diagm": _unary(np.diag),
     "diagv": _unary(lambda x: np.diag(x).copy()),  # np.diag of a 2-D array is a view
     **{f: _unary(fn) for f, fn in _ELEMENTWISE.items()},
+    # implicit expansion: a column across the columns (v[:, None]), a row down the rows
+    "expand": lambda node, args, ctx: np.broadcast_to(
+        args[0][:, None] if node.args[0].shape.kind == "vector" else args[0],
+        ctx.dims(node.shape)).copy(),
 }
 """``op -> impl(node, argument values, context)``; every op of ``ir.ops.OPS`` has a row."""
 

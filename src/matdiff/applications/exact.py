@@ -188,6 +188,9 @@ def _one(n: Node, args: Sequence[Obj], env: Mapping[str, Any],
         return _matpow(n, args[0])
     if op == "broadcast":
         return _arr(np.full(_dims(n, sizes), args[0][()], dtype=object))
+    if op == "expand":  # a column across the columns, a row down the rows
+        v = args[0][:, None] if n.args[0].shape.kind == "vector" else args[0]
+        return _arr(np.broadcast_to(v, _dims(n, sizes)).copy())
     if op in _UNARY:
         return _UNARY[op](args[0])
     raise Inexact(op)

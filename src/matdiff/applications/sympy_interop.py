@@ -103,6 +103,10 @@ class _Converter:
             return sp.Identity(rows)
         if op == "broadcast":
             return args[0] * sp.OneMatrix(rows, cols)
+        if op == "expand":  # v*1' (a column across the columns), 1*r (a row down the rows)
+            if n.args[0].shape.kind == "vector":
+                return args[0] * sp.OneMatrix(1, cols)
+            return sp.OneMatrix(rows, 1) * args[0]
         if op == "add":
             out = reduce(lambda a, b: a + b, args)
             return self.scalar(out) if shape.is_scalar else out
@@ -196,6 +200,14 @@ def _dim_text(d: Any) -> str | None:
     return t if t.isdigit() or t.isidentifier() else None
 
 
+def _constant(c: str, shape: tuple[Any, Any]) -> str:
+    """A constant matrix of SymPy's ``shape``: a column ``vector(c)``, a 1 x n row
+    ``vector(c)'`` (the ones of an expansion, ``b*ones(n)'``), else ``matrix(c)``."""
+    if shape[1] == 1:
+        return f"vector({c})"
+    return f"vector({c})'" if shape[0] == 1 else f"matrix({c})"
+
+
 class _Back:
     def __init__(self, sp: Any):
         from sympy.matrices.expressions.matexpr import (  # type: ignore[import-untyped]
@@ -205,8 +217,8 @@ class _Back:
         self.rules: list[tuple[Any, Callable[[Any], str]]] = [
             (sp.MatrixSymbol, lambda e: str(e.name)),
             (sp.Identity, lambda e: "eye"),
-            (sp.ZeroMatrix, lambda e: "matrix(0)" if e.shape[1] != 1 else "vector(0)"),
-            (sp.OneMatrix, lambda e: "matrix(1)" if e.shape[1] != 1 else "vector(1)"),
+            (sp.ZeroMatrix, lambda e: _constant("0", e.shape)),
+            (sp.OneMatrix, lambda e: _constant("1", e.shape)),
             (sp.Transpose, lambda e: f"({self.text(e.arg)})'"),
             (sp.Inverse, lambda e: f"inv({self.text(e.arg)})"),
             (sp.Trace, lambda e: f"tr({self.text(e.arg)})"),

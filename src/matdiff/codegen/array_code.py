@@ -39,6 +39,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from ..errors import LimitError, UnsupportedError
+from ..ir.build import scaled_expansion, unexpanded
 from ..ir.nodes import Node
 from ..ir.numbers import finite_decimal
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
@@ -70,6 +71,7 @@ PRECEDENCE: dict[str, int] = {
     "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
     **_FUNCTIONS_ATOM,
     "logsumexp": ATOM, "softmax": ATOM,  # reduce
+    "expand": ATOM,
 }
 """The precedence of the code each op prints.  A row may return a different one for a
 special form (a negative number is ``UNARY``; ``x'`` of a vector is ``x`` itself)."""
@@ -266,10 +268,17 @@ class Printer:
         coefficient, else ``None``; ``bare`` as in :meth:`operand`."""
         if (node.op == "const" or (bare and node.op == "fill")) and node.attrs[0] < 0:
             return number(-node.attrs[0])
+        e = scaled_expansion(node) if bare else None
+        if e is not None:  # A - 2*b: (2 * b)[:, None]
+            neg = self.negated(unexpanded(node, e))
+            return None if neg is None else _expanded(e, neg)
         if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
             return self.product(node, negate=True)
         if bare and node.op == "broadcast":
             return self.negated(node.args[0])
+        if bare and node.op == "expand":
+            inner = self.negated(node.args[0])
+            return None if inner is None else _expanded(node, inner)
         return None
 
     def operand(self, node: Node, bare: bool) -> Code:
@@ -279,14 +288,21 @@ class Printer:
             return number(node.attrs[0])
         if bare and node.op == "broadcast":
             return self.code(node.args[0])
+        if bare and node.op == "expand":
+            return _expanded(node, self.code(node.args[0]))
+        e = scaled_expansion(node) if bare else None
+        if e is not None:
+            return _expanded(e, self.code(unexpanded(node, e)))
         return self.code(node)
 
 
 def bare_operands(node: Node) -> list[bool]:
     """Which operands of an elementwise op (``+ * / **``) may print as bare scalars:
     every constant/broadcast one except, when all are, the first (NumPy broadcasting
-    needs one full-shaped operand to give the result its shape)."""
-    filler = [a.op in ("fill", "broadcast") for a in node.args]
+    needs one full-shaped operand to give the result its shape).  An expanded vector is
+    bare too (``b[:, None]``, a row as itself), anchored the same way."""
+    filler = [a.op in ("fill", "broadcast", "expand") or scaled_expansion(a) is not None
+              for a in node.args]
     anchor = filler.index(False) if False in filler else 0
     return [f and i != anchor for i, f in enumerate(filler)]
 
@@ -337,6 +353,20 @@ def _power(p: Printer, node: Node) -> str:
     base, exponent = (p.operand(a, b)
                       for a, b in zip(node.args, bare_operands(node), strict=True))
     return f"{_wrap(base, ATOM)} ** {_wrap(exponent, UNARY)}"
+
+
+def _expanded(node: Node, vector: Code) -> Code:
+    """A vector where NumPy broadcasting expands it: a column as ``b[:, None]`` (a 1-D
+    array broadcasts along the last axis, as a row), a row as itself."""
+    if node.args[0].shape.kind == "vector":
+        return Code(_wrap(vector, ATOM) + "[:, None]", ATOM)
+    return vector
+
+
+def _expand(p: Printer, node: Node) -> str:
+    """``np.broadcast_to(b[:, None], (m, n))``: the expanded matrix itself."""
+    return p.call("broadcast_to", _expanded(node, p.code(node.args[0])).text,
+                  p.shape(node.shape))
 
 
 def _transpose(p: Printer, node: Node) -> Code:
@@ -402,6 +432,8 @@ ROWS: dict[str, Row] = {
     # sigmoid, softplus
     "sigmoid": _sigmoid,
     "softplus": _softplus,
+    # implicit expansion
+    "expand": _expand,
 }
 """``op -> row(printer, node)``: the code of one node; one row per op in ``ir.ops.OPS``."""
 

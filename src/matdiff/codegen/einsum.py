@@ -137,6 +137,12 @@ class _Lowering:
             c *= self.factor(node.args[0], (), scalars, operands)
             operands.append(_Operand(self.ones([i.dim for i in indices]), indices, True))
             return c
+        if node.op == "expand":  # v[i] 1[j] (a column across the columns), 1[i] r[j]
+            i, j = indices
+            keep, spread = ((i,), j) if node.args[0].shape.kind == "vector" else ((j,), i)
+            c *= self.factor(node.args[0], keep, scalars, operands)
+            operands.append(_Operand(self.ones([spread.dim]), (spread,), True))
+            return c
         if not indices:
             scalars.append(_operand(self.code(node)))
         else:

@@ -10,8 +10,8 @@ is a fact of real arithmetic:
 * numbers and ``vector(c)`` / ``matrix(c)`` by their value; ``I`` is nonnegative;
   a variable declared ``positive`` is positive (nonnegative when also ``diagonal``: its
   off-diagonal entries are zero);
-* ``exp``, ``cosh``, ``sigmoid``, ``softplus``, ``softmax`` > 0; ``abs``, ``relu``, ``step``, ``sqrt``,
-  ``norm1``, ``norm2`` >= 0 (``sqrt`` of a positive is positive); ``tanh``, ``sinh``,
+* ``exp``, ``cosh``, ``sigmoid``, ``softplus``, ``softmax`` > 0; ``abs``, ``relu``,
+  ``step``, ``sqrt``, ``norm1``, ``norm2`` >= 0 (``sqrt`` of a positive is positive); ``tanh``, ``sinh``,
   ``arctan`` keep the sign of their argument (odd, increasing, zero at zero);
 * ``a.^k`` with ``k`` an even integer is >= 0 (> 0 when ``a`` > 0); a positive base
   gives a positive power, a nonnegative base with a positive exponent a nonnegative one;
@@ -47,7 +47,8 @@ _POSITIVE_FUNCTIONS = frozenset({"exp", "cosh",
                                  "softmax"})  # reduce: softmax > 0
 _NONNEGATIVE_FUNCTIONS = frozenset({"abs", "relu", "step", "norm1", "norm2"})
 _SIGN_KEEPING = frozenset({"tanh", "sinh", "arctan", "transpose", "broadcast", "sum", "tr",
-                           "diagv"})
+                           "diagv",
+                           "expand"})  # implicit expansion repeats the entries
 
 
 def _number(value: Fraction) -> Sign:

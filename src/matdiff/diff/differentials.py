@@ -173,6 +173,8 @@ DIFFERENTIALS: dict[str, Rule] = {
                                       b.apply("tr", b.mul(b.apply("inv", x), dx)))),
     "logdet": _unary(lambda x, dx: b.apply("tr", b.mul(b.apply("inv", x), dx))),
     "inv": _unary(lambda x, dx: b.neg(b.mul(b.apply("inv", x), dx, b.apply("inv", x)))),
+    # implicit expansion: d expand(U) = expand(dU) (linear)
+    "expand": lambda node, d: None if d[0] is None else b.expand(d[0], node.attrs[0]),
 }
 DIFFERENTIALS.update({f: _elementwise(f) for f in ELEMENTWISE_FUNCTIONS})
 

@@ -15,6 +15,7 @@ and hands indices to its operands:
 ``tr(U)``             ``U[p, p]``;  ``sum(U)``: ``U[p, q]`` (both summed)
 ``diag(u)``           ``u[i] δ_ij``;  ``diag(U)`` (vector): ``U[i, i]``
 broadcast of ``s``    ``s 1[f]``
+``v`` expanded         ``v[i] 1[j]`` (a column across the columns); a row: ``1[i] r[j]``
 ====================  =============================================================
 
 Higher orders apply Leibniz's rule to the factors of every term
@@ -211,7 +212,18 @@ TENSOR_RULES: dict[str, TensorRule] = {
     "sum": lambda node, out, expand: expand(node.args[0], fresh_for(node.args[0].shape)),
     "diagm": _diagm,
     "diagv": _diagv,
+    # implicit expansion
+    "expand": lambda node, out, expand: _expand(node, out, expand),
 }
+
+
+def _expand(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
+    """``expand(v)[i, j] = v[i] 1[j]`` (a column repeated across the columns) or
+    ``r[j] 1[i]`` (a row repeated down the rows)."""
+    i, j = out
+    if node.args[0].shape.kind == "vector":
+        return _times(expand(node.args[0], (i,)), ones((j,)))
+    return _times(expand(node.args[0], (j,)), ones((i,)))
 
 def linear_tensor(linear: Node, dv: Node, out: tuple[Index, ...],
                   vidx: tuple[Index, ...]) -> list[Term]:

@@ -18,6 +18,8 @@ cotangent of operand ``i`` (an expression of that operand's shape), i.e. the adj
 ``sum(U)``            ``ct 1 1'`` (``ct*matrix(1)``)
 ``diag(v)``           ``diag(ct)`` (and the other way round)
 broadcast of ``s``    ``sum(ct)``
+``v`` expanded         ``ct*1`` (a column repeated across the columns: summed over them);
+                      ``1'*ct`` (a row repeated down the rows)
 ====================  ===========================================================
 """
 
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from ..errors import UnsupportedError
 from ..ir import build as b
 from ..ir.nodes import Node
+from ..shapes import Shape
 
 Adjoint = Callable[[Node, int, Node], Node]
 
@@ -81,4 +84,17 @@ TRANSPOSES: dict[str, Adjoint] = {
     "sum": _sum,
     "diagm": lambda node, i, ct: b.apply("diagv", ct),
     "diagv": lambda node, i, ct: b.apply("diagm", ct),
+    # implicit expansion
+    "expand": lambda node, i, ct: _expand(node, ct),
 }
+
+
+def _expand(node: Node, ct: Node) -> Node:
+    """``<ct, v*1'> = <ct*1, v>`` for a column ``v`` repeated across the columns, and
+    ``<ct, 1*r> = <1'*ct, r>`` for a row repeated down the rows: the adjoint of the
+    expansion sums over the expanded axis (the sum of the repeated entries' cotangents)."""
+    rows, cols = node.shape.rows, node.shape.cols
+    assert rows is not None and cols is not None
+    if node.args[0].shape.kind == "vector":
+        return b.mul(ct, b.fill(1, Shape(cols, None)))
+    return b.mul(b.transpose(b.fill(1, Shape(rows, None))), ct)

@@ -174,6 +174,8 @@ def _unary(node: Node, arg: Node) -> Node:
         return b.transpose(arg)
     if node.op == "broadcast":
         return b.broadcast(arg, node.attrs[0])
+    if node.op == "expand":
+        return b.expand(arg, node.attrs[0])
     return b.apply(node.op, arg)
 
 

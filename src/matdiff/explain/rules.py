@@ -87,6 +87,13 @@ RULES: dict[str, RuleName] = {
                                       "向量微分与导数的联系 df = G'*dx", "seed 001"),
     "identification-scalar": RuleName("identification df = f'*dx",
                                       "标量微分与导数的联系 df = f'*dx", "seed 001"),
+    # implicit expansion (W*X + b): linear, its adjoint sums over the expanded axis
+    "d-expand": RuleName("d(v*1') = dv*1': implicit expansion (W*X + b) is linear",
+                         "隐式扩展 (W*X + b) 是线性运算，与微分可交换",
+                         "algebra (MATLAB implicit expansion)"),
+    "expand-sum": RuleName("tr(G'*(v*1')) = (G*1)'*v: the expanded axis is summed",
+                           "tr(G'*(v*1')) = (G*1)'*v：对扩展的维度求和",
+                           "seed 000, properties 2 and 5"),
     "identification-jacobian": RuleName("identification dy = J*dx (Jacobian, mixed layout)",
                                         "雅可比矩阵的辨识 dy = J*dx（混合布局）", "seed 002"),
     "identification-kronecker": RuleName("vec(A*dX*B) = (B' ⊗ A)*vec(dX)",
@@ -140,6 +147,7 @@ DIFFERENTIAL_RULES: dict[str, str] = {
     # sigmoid, softplus
     "sigmoid": "d-sigmoid", "softplus": "d-softplus",
     "logsumexp": "d-logsumexp", "softmax": "d-softmax",  # reduce
+    "expand": "d-expand",
 }
 # Which trace property an adjoint-rule application (diff.transpose_linear's trace) uses.
 ADJOINT_RULES: dict[str, str] = {
@@ -147,6 +155,7 @@ ADJOINT_RULES: dict[str, str] = {
     "hadamard": "inner-product", "sum": "inner-product",
     "ediv": "inner-product", "broadcast": "inner-product", "diagm": "inner-product",
     "diagv": "inner-product",
+    "expand": "expand-sum",
 }
 
 

@@ -132,6 +132,31 @@ def broadcast(s: Node, shape: Shape) -> Node:
     return make("broadcast", (s,), (shape,))
 
 
+def expand(v: Node, shape: Shape) -> Node:
+    """The vector ``v`` repeated to the matrix ``shape``: a column across its columns
+    (``v*ones(n)'``), a row down its rows (``ones(m)*v``); constants become ``fill`` and
+    a broadcast scalar is broadcast to ``shape`` directly."""
+    if v.op == "fill":
+        return fill(v.attrs[0], shape)
+    if v.op == "broadcast":
+        return broadcast(v.args[0], shape)
+    return make("expand", (v,), (shape,))
+
+
+def scaled_expansion(node: Node) -> Node | None:
+    """The ``expand`` of a product ``s*t*expand(v)`` of scalars and one expansion, which
+    a sum prints as ``s*t*v`` (``X + 2*b``, ``X - b``); else ``None``."""
+    if node.op != "mul":
+        return None
+    arrays = [f for f in node.args if not f.shape.is_scalar]
+    return arrays[0] if len(arrays) == 1 and arrays[0].op == "expand" else None
+
+
+def unexpanded(node: Node, expansion: Node) -> Node:
+    """``s*t*v`` for the product ``node = s*t*expand(v)`` (see :func:`scaled_expansion`)."""
+    return mul(*(expansion.args[0] if f is expansion else f for f in node.args))
+
+
 def apply(op: str, x: Node) -> Node:
     """A unary op by name: ``apply("exp", x)``, ``apply("tr", X)``."""
     return make(op, (x,))

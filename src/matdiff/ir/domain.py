@@ -313,6 +313,8 @@ def _entries(node: Node, args: list[Entries | None]) -> Entries | None:
         return vals[0]
     if op == "broadcast":
         return Entries(vals[0].on)
+    if op == "expand":  # implicit expansion: the vector's entries, repeated
+        return vals[0]
     if op in _FLOAT or op in _EXACT:
         return _join([_function(op, c, w) for w, c in vals[0].values()])
     if op == "diagm" and vals[0].off is None:

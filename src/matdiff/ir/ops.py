@@ -155,6 +155,20 @@ def _broadcast(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify)
     return target
 
 
+def _expand(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
+    """A column repeated across a matrix's columns, or a row down its rows (MATLAB's
+    implicit expansion): the vector's length is the matching dimension of the target."""
+    s, target = shapes[0], attrs[0]
+    assert isinstance(target, Shape)
+    if target.kind != "matrix" or s.kind not in ("vector", "row"):
+        raise ShapeMismatch(f"only a vector can be expanded to a matrix, got {_fmt(s)} to "
+                            f"{_fmt(target)}")
+    mine, theirs = (s.rows, target.rows) if s.kind == "vector" else (s.cols, target.cols)
+    assert mine is not None and theirs is not None
+    unify(mine, theirs)
+    return target
+
+
 def _diagm(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
     s = shapes[0]
     if s.kind != "vector":
@@ -262,6 +276,11 @@ _ROWS += [
     OpSpec("softmax", 1, _softmax,
            "exp(U)/sum(exp(U)) over a vector (dim 0), each column (1) or each row (2)",
            surface="softmax"),
+]
+# implicit expansion (W*X + b, X*W + b')
+_ROWS += [
+    OpSpec("expand", 1, _expand, "a column v repeated across the columns of a matrix "
+           "(v*ones(n)'), or a row r down its rows (ones(m)*r)", linear="all"),
 ]
 
 OPS: dict[str, OpSpec] = {row.name: row for row in _ROWS}

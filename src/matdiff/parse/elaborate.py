@@ -103,7 +103,8 @@ class Recipe:
     """How one operator of a chain combines the value so far with the next operand.
 
     ``op``: add, sub, mul, div (``a*s^-1``), hadamard, ediv.  ``broadcast``: which side
-    is a scalar to broadcast (``left`` = the value so far).  ``shape``: the result's.
+    is a scalar to broadcast or a vector to expand (``left`` = the value so far).
+    ``shape``: the result's.
     """
 
     op: str
@@ -257,12 +258,16 @@ class Elaborator:
         return Plan("chain", tuple(args), tuple(recipes), shape)
 
     def _combine(self, op: str, ls: Shape, rs: Shape, span: Span) -> Recipe:
-        """What ``left op right`` means for these shapes (the brief's table)."""
+        """What ``left op right`` means for these shapes (the brief's table; a vector
+        against a matrix is expanded, :meth:`_expansion`)."""
         what = _OPERATION[op]
+        side = self._expansion(ls, rs, span, what) if op != "*" and op != "/" else None
         if op in ("+", "-"):
             ir = "add" if op == "+" else "sub"
             if ls.is_scalar != rs.is_scalar:  # exactly one scalar: broadcast it
                 return Recipe(ir, "left", rs) if ls.is_scalar else Recipe(ir, "right", ls)
+            if side is not None:
+                return Recipe(ir, side, rs if side == "left" else ls)
             return Recipe(ir, None, self._rule("add", [ls, rs], (), span, what))
         if op == "*":
             return Recipe("mul", None, self._rule("mul", [ls, rs], (), span, what))
@@ -275,6 +280,8 @@ class Elaborator:
         if op == ".*":
             if ls.is_scalar or rs.is_scalar:
                 return Recipe("mul", None, self._rule("mul", [ls, rs], (), span, what))
+            if side is not None:
+                return Recipe("hadamard", side, rs if side == "left" else ls)
             return Recipe("hadamard", None, self._rule("hadamard", [ls, rs], (), span, what))
         assert op == "./"
         if ls.is_scalar and rs.is_scalar:
@@ -283,7 +290,47 @@ class Elaborator:
             return Recipe("ediv", "left", rs)
         if rs.is_scalar:
             return Recipe("div", None, ls)
+        if side is not None:
+            return Recipe("ediv", side, rs if side == "left" else ls)
         return Recipe("ediv", None, self._rule("ediv", [ls, rs], (), span, what))
+
+    def _expansion(self, ls: Shape, rs: Shape, span: Span, what: str) -> str | None:
+        """Which side of an elementwise operator is a vector to expand against a matrix
+        (MATLAB's implicit expansion: a column is repeated across the matrix's columns,
+        its length unified with the rows; a row down the rows), or ``None``.  A column
+        with a row is an error (no outer broadcasting), as is a length that cannot
+        match."""
+        kinds = (ls.kind, rs.kind)
+        if set(kinds) == {"vector", "row"}:
+            raise ShapeError(
+                f"{what} of {self._show(ls)} and {self._show(rs)}: a column and a row are not"
+                f" expanded against each other; a vector is expanded only against a matrix "
+                f"(a vector(m) across the columns of a matrix(m, n), a row vector(n) down "
+                f"its rows), and the operators apply left to right, so write the matrix "
+                f"first (M + u + v'); for the matrix of every pair write "
+                f"u*ones(n)' + ones(m)*v' explicitly", span, self.text)
+        if "matrix" not in kinds or not {"vector", "row"} & set(kinds):
+            return None
+        side = "left" if ls.kind != "matrix" else "right"
+        vec, mat = (ls, rs) if side == "left" else (rs, ls)
+        length = vec.rows if vec.kind == "vector" else vec.cols
+        target = mat.rows if vec.kind == "vector" else mat.cols
+        assert length is not None and target is not None
+        try:
+            self.unifier.unify(length, target)
+        except DimConflict:
+            assert mat.rows is not None and mat.cols is not None
+            which = ("a column is repeated across the columns, so its length must be the "
+                     "number of rows" if vec.kind == "vector" else
+                     "a row is repeated down the rows, so its length must be the number of "
+                     "columns")
+            raise ShapeError(
+                f"{what} of {self._show(ls)} and {self._show(rs)}: {which} "
+                f"({self.unifier.show(target)}); valid are vector"
+                f"({self.unifier.show(mat.rows)}) (across the columns), row vector"
+                f"({self.unifier.show(mat.cols)}) (down the rows) or "
+                f"{self._show(mat)}", span, self.text) from None
+        return side
 
     def _power(self, e: Power) -> Plan:
         if (self.caret_t and not e.elementwise and isinstance(e.exponent, Name)
@@ -299,8 +346,15 @@ class Elaborator:
             elif es.is_scalar and not bs.is_scalar:
                 exponent = Plan("broadcast", (exponent,), (), bs)
             elif not bs.is_scalar:
-                self._rule("power", [bs, es], (), e.span, "elementwise power .^")
-            return Plan("power", (base, exponent), (), exponent.shape if bs.is_scalar else bs)
+                what = "elementwise power .^"
+                side = self._expansion(bs, es, e.span, what)
+                if side == "left":
+                    base = Plan("expand", (base,), (), es)
+                elif side == "right":
+                    exponent = Plan("expand", (exponent,), (), bs)
+                else:
+                    self._rule("power", [bs, es], (), e.span, what)
+            return Plan("power", (base, exponent), (), base.shape)
         if bs.is_scalar:
             exponent = self.infer(e.exponent)
             if not exponent.shape.is_scalar:
@@ -506,6 +560,8 @@ class Elaborator:
         args = [self.build(a) for a in p.args]
         if op == "broadcast":
             return b.broadcast(args[0], solve(p.shape))
+        if op == "expand":
+            return b.expand(args[0], solve(p.shape))
         if op == "neg":
             return b.neg(args[0])
         if op == "transpose":
@@ -535,9 +591,9 @@ class Elaborator:
             right = self.build(operand)
             divisor = self._plan_spans[id(operand)][1]  # this occurrence's span
             if recipe.broadcast == "left":
-                acc.reset(b.broadcast(acc.node(), right.shape))
+                acc.reset(_repeat(acc.node(), right.shape))
             elif recipe.broadcast == "right":
-                right = b.broadcast(right, acc.node_shape())
+                right = _repeat(right, acc.node_shape())
             if recipe.op in ("add", "sub"):
                 acc.extend("add", right if recipe.op == "add" else b.neg(right))
             elif recipe.op in ("mul", "div"):
@@ -557,3 +613,8 @@ class Elaborator:
         self.sources.divisions.setdefault(node, divisor)
         return node
 
+
+
+def _repeat(node: Node, shape: Shape) -> Node:
+    """A scalar broadcast, or a vector expanded, to ``shape``."""
+    return b.broadcast(node, shape) if node.shape.is_scalar else b.expand(node, shape)

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import ClassVar, NamedTuple
 
 from ..errors import LimitError
+from ..ir.build import scaled_expansion, unexpanded
 from ..ir.nodes import Node
 from ..ir.products import split_factors
 from .sizes import negated_broadcast, sized_constants
@@ -47,8 +48,10 @@ class PrinterBase:
 
     def p(self, node: Node, bare: bool = False) -> Printed:
         """Print ``node``; ``bare``: a constant/broadcast scalar may print as a scalar
-        (unless it is one that must print its size, :mod:`.sizes`)."""
-        key = (node, bare and node.op in ("fill", "broadcast") and node not in self.sized)
+        and an expanded vector as the vector (unless it is one that must print its size
+        or its expansion, :mod:`.sizes`)."""
+        key = (node, bare and node.op in ("fill", "broadcast", "expand")
+               and node not in self.sized)
         done = self.memo.get(key)
         if done is not None:
             return done
@@ -57,6 +60,14 @@ class PrinterBase:
             out, self.precedence[node.op], node.op)
         self.memo[key] = result
         return result
+
+    def term(self, node: Node) -> Printed:
+        """``node`` as a term of a sum: bare, and a scaled expansion ``s*expand(v)`` as
+        the product ``s*v`` (``X + 2*b``; the parser expands it again)."""
+        e = scaled_expansion(node)
+        if e is not None and e not in self.sized:
+            return self.p(unexpanded(node, e))
+        return self.p(node, bare=True)
 
     def negated(self, node: Node, bare: bool) -> Printed | None:
         """``-node`` when ``node`` prints with a leading minus sign, else ``None``."""
@@ -68,9 +79,12 @@ class PrinterBase:
         inner = negated_broadcast(node)
         if inner is not None and inner not in self.sized and bare:
             return self.p(inner.args[0])  # x - a, not x - a*vector(1)
+        e = scaled_expansion(node) if bare else None
+        if e is not None and e not in self.sized:  # X - 2*b
+            return self.negated(unexpanded(node, e), bare=False)
         if node.op == "mul" and node.args[0].op == "const" and node.args[0].attrs[0] < 0:
             return self.product(node, negate=True)
-        if node.op == "broadcast" and bare:
+        if node.op in ("broadcast", "expand") and bare:
             return self.negated(node.args[0], bare=False)
         return None
 
@@ -96,13 +110,13 @@ def print_sum(pr: PrinterBase, node: Node, add_prec: int,
               wrap: Callable[[Printed, bool], str]) -> Printed:
     """``t1 + t2 - t3``: a term printing with a leading minus becomes a subtraction.
     Constants and broadcasts print bare (the parser broadcasts scalars in ``+``)."""
-    text = pr.p(node.args[0], bare=True).text  # nothing binds looser than +
+    text = pr.term(node.args[0]).text  # nothing binds looser than +
     for term in node.args[1:]:
         neg = pr.negated(term, bare=True)
         if neg is not None:
             text += " - " + wrap(neg, neg.prec > add_prec)
         else:
-            tp = pr.p(term, bare=True)
+            tp = pr.term(term)
             text += " + " + wrap(tp, tp.prec > add_prec)
     return Printed(text, add_prec, "add")
 

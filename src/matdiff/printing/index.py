@@ -195,6 +195,11 @@ def _factor(style: _Style, node: Node, names: tuple[str, ...], out: _Printed) ->
     elif node.op == "broadcast":  # s used as a matrix: s 1_ik
         _factor(style, node.args[0], (), out)
         out.ones.append(style.subscript(style.ones, names, True))
+    elif node.op == "expand":  # v_i 1_j (a column across the columns), 1_i r_j (a row)
+        i, j = names
+        keep, spread = ((i,), (j,)) if node.args[0].shape.kind == "vector" else ((j,), (i,))
+        _factor(style, node.args[0], keep, out)
+        out.ones.append(style.subscript(style.ones, spread, True))
     elif node.op == "eye":
         out.pieces.append(style.subscript(style.delta, names, True))
     elif not names:  # a scalar factor
@@ -303,7 +308,7 @@ def index_latex(t: Tensor, lhs: IndexHeader | None = None) -> str:
 
 # --- Kronecker / vec --------------------------------------------------------------------
 
-_KRON_LOOSE = frozenset({"add", "mul", "hadamard", "ediv", "broadcast"})
+_KRON_LOOSE = frozenset({"add", "mul", "hadamard", "ediv", "broadcast", "expand"})
 
 
 def _kron_operand(style: _Style, node: Node) -> str:

@@ -37,6 +37,7 @@ PRECEDENCE: dict[str, int] = {
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
     "logsumexp": ATOM, "softmax": ATOM,  # reduce
+    "expand": MUL,
 }
 """The precedence of what each op prints; rows override it for special forms (a
 negative number is ``NEG``, ``\\frac{1}{3}`` is ``FRAC``, ``c \\mathbf{1}`` is ``MUL``)."""
@@ -180,7 +181,8 @@ def _operand(p: Printed, op: str, first: bool) -> str:
 
 
 def _hadamard(pr: _LatexPrinter, node: Node, bare: bool) -> str:
-    parts = [_operand(pr.p(a), "hadamard", i == 0) for i, a in enumerate(node.args)]
+    parts = [_operand(pr.p(a, a.op == "expand"), "hadamard", i == 0)
+             for i, a in enumerate(node.args)]
     return r" \odot ".join(parts)
 
 
@@ -215,6 +217,22 @@ def _broadcast(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
         return s
     first = wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
     return Printed(f"{first} {_ones(pr, node)}", MUL, "broadcast")
+
+
+def _expand(pr: _LatexPrinter, node: Node, bare: bool) -> Printed:
+    r"""Bare where the parser expands it again, else ``b \mathbf{1}_{n}^{	op}`` (a
+    column across n columns) or ``\mathbf{1}_{m} r`` (a row down m rows)."""
+    v = pr.p(node.args[0])
+    if bare:
+        return v
+    if node.args[0].shape.kind == "vector":
+        assert node.shape.cols is not None
+        first = wrap(v, v.prec > MUL or (v.prec == MUL and v.tag == "mul"))
+        return Printed(rf"{first} \mathbf{{1}}_{{{_dim(node.shape.cols)}}}^{{\top}}", MUL,
+                       "mul")
+    assert node.shape.rows is not None
+    return Printed(rf"\mathbf{{1}}_{{{_dim(node.shape.rows)}}} {wrap(v, v.prec > NEG)}",
+                   MUL, "mul")
 
 
 def _call(command: str) -> Row:
@@ -258,6 +276,8 @@ ROWS: dict[str, Row] = {
     # sigmoid, softplus: the logistic sigma of Bishop, PRML eq. 4.59
     "sigmoid": _call(r"\sigma"),
     "softplus": _call(r"\operatorname{softplus}"),
+    # implicit expansion
+    "expand": _expand,
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
 

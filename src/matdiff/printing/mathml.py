@@ -44,6 +44,7 @@ PRECEDENCE: dict[str, int] = {
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
     "logsumexp": ATOM, "softmax": ATOM,  # reduce
+    "expand": MUL,
 }
 """The precedence of what each op prints (the LaTeX printer's levels)."""
 
@@ -237,13 +238,13 @@ def _fill(pr: _MathMLPrinter, node: Node, bare: bool) -> str | Printed:
 
 def _add(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
     """``t1 + t2 − t3`` (common.print_sum's rule with MathML operators)."""
-    parts = [pr.p(node.args[0], bare=True).text]
+    parts = [pr.term(node.args[0]).text]
     for term in node.args[1:]:
         neg = pr.negated(term, bare=True)
         if neg is not None:
             parts += [mo(MINUS), _wrap(neg, neg.prec > ADD)]
         else:
-            tp = pr.p(term, bare=True)
+            tp = pr.term(term)
             parts += [mo("+"), _wrap(tp, tp.prec > ADD)]
     return Printed(mrow(*parts), ADD, "add")
 
@@ -255,7 +256,8 @@ def _operand(p: Printed, op: str, first: bool) -> str:
 
 
 def _hadamard(pr: _MathMLPrinter, node: Node, bare: bool) -> str:
-    parts = [_operand(pr.p(a), "hadamard", i == 0) for i, a in enumerate(node.args)]
+    parts = [_operand(pr.p(a, a.op == "expand"), "hadamard", i == 0)
+             for i, a in enumerate(node.args)]
     return mrow(mo("⊙").join(parts))
 
 
@@ -291,6 +293,22 @@ def _broadcast(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
     first = _wrap(s, s.prec > MUL or (s.prec == MUL and s.tag == "mul"))
     times = _DOT if node.args[0].op == "const" else TIMES
     return Printed(mrow(first, mo(times), _ones(pr, node)), MUL, "broadcast")
+
+
+def _expand(pr: _MathMLPrinter, node: Node, bare: bool) -> Printed:
+    """Bare where the parser expands it again, else ``b 𝟏ₙ^⊤`` (a column across n
+    columns) or ``𝟏ₘ r`` (a row down m rows)."""
+    v = pr.p(node.args[0])
+    if bare:
+        return v
+    if node.args[0].shape.kind == "vector":
+        assert node.shape.cols is not None
+        first = _wrap(v, v.prec > MUL or (v.prec == MUL and v.tag == "mul"))
+        ones = msup(msub(_BOLD_ONE, _dim(node.shape.cols)), _TOP)
+        return Printed(mrow(first, mo(TIMES), ones), MUL, "mul")
+    assert node.shape.rows is not None
+    ones = msub(_BOLD_ONE, _dim(node.shape.rows))
+    return Printed(mrow(ones, mo(TIMES), _wrap(v, v.prec > NEG)), MUL, "mul")
 
 
 def _call(name: str) -> Row:
@@ -336,6 +354,8 @@ ROWS: dict[str, Row] = {
     "abs": _around("|", "|"),
     # sigmoid, softplus: the logistic sigma as in the LaTeX form (softplus by name, above)
     "sigmoid": _call("σ"),
+    # implicit expansion
+    "expand": _expand,
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
 

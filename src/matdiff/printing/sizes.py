@@ -13,18 +13,27 @@ unify them with what surrounds them, and a constant whose unknowns stay unsolved
 that makes an operation come out with the wrong kind (``(sigma + 2)`` standing for a
 broadcast matrix, ``e.^2 + 1`` for a vector), is printed with its size; repeat until
 nothing changes.  The same rules as the parser's, so the decision cannot drift from it.
+
+An expanded vector (``expand``) is decided the same way: in ``+ - .* ./ .^`` it prints
+bare (``W*X + b``) when the parser, folding the operands left to right as it does,
+expands it again to the same matrix; otherwise (``b + c`` both expanded, a column with
+a row) it is in the returned set and prints its expansion (``b*ones(n)'``).
 """
 
 from __future__ import annotations
 
 import re
 
+from ..ir.build import scaled_expansion
 from ..ir.nodes import Node
 from ..ir.ops import apply_shape_rule
 from ..ir.reductions import size_of
 from ..shapes import SCALAR, Dim, DimConflict, DimVar, Shape, ShapeMismatch, Unifier
 
 CONSTANTS = frozenset({"fill", "eye", "broadcast"})
+EXPANDED = "expand"
+"""Implicit expansion: bare in the operators that expand (operands of ``BARE_OPERANDS``
+and ``hadamard``), explicit elsewhere or where bare would not read back."""
 BARE_OPERANDS = frozenset({"add", "ediv", "power"})
 """Ops whose operands the printers write bare: a constant or broadcast scalar there prints
 as the scalar itself (``1 + exp(x)``, ``1 ./ x``, ``x.^2``)."""
@@ -81,7 +90,8 @@ def sized_constants(root: Node) -> frozenset[Node]:
     """The constant nodes of ``root`` that must print with their size (see the module
     docstring).  Conservative on a DAG: a node shared by several places prints its size
     everywhere when one place needs it."""
-    constants = [n for n in root.walk() if n.op in CONSTANTS and can_size(n)]
+    constants = [n for n in root.walk()
+                 if (n.op in CONSTANTS and can_size(n)) or n.op == EXPANDED]
     if not constants:
         return frozenset()
     sized: set[Node] = set()
@@ -109,7 +119,8 @@ class _Pass:
 
     def run(self, root: Node) -> set[Node]:
         for n in root.walk():
-            self.open[n] = (n.op in CONSTANTS and n not in self.sized and can_size(n)) or any(
+            self.open[n] = (n.op in CONSTANTS and n not in self.sized and can_size(n)) or (
+                n.op == EXPANDED and n not in self.sized) or any(
                 self.open[a] for a in n.args)
         self.shape(root, False)
         if self.culprits:
@@ -142,6 +153,8 @@ class _Pass:
         if not self.open[node] or size_of(node) is not None:
             return node.shape  # reduce: a size scalar prints its size itself (rows(X))
         op = node.op
+        if op == EXPANDED:
+            return self._expanded(node, bare)
         if op in CONSTANTS:
             if op == "broadcast":
                 self.shape(node.args[0], False)
@@ -151,9 +164,10 @@ class _Pass:
                 return SCALAR
             return self.fresh(node)
         bare_args = op in BARE_OPERANDS
-        shapes = [self._operand(a, bare_args, op == "add") for a in node.args]
-        if bare_args:
-            printed = self._broadcasting(op, shapes, node.attrs)
+        shapes = [self._operand(a, bare_args or (op == "hadamard" and a.op == EXPANDED),
+                                op == "add") for a in node.args]
+        if bare_args or op == "hadamard":
+            printed = self._broadcasting(node, shapes)
         else:
             printed = apply_shape_rule(op, shapes, node.attrs, self.unify)
         if printed.kind != node.shape.kind:
@@ -162,20 +176,60 @@ class _Pass:
         return printed
 
     def _operand(self, a: Node, bare: bool, term: bool) -> Shape:
+        e = scaled_expansion(a) if term else None
+        if e is not None and e not in self.sized:  # W*X - 2*b: prints as the vector 2*b
+            for f in a.args:
+                if f is not e:
+                    self.shape(f, False)
+            return self.shape(e.args[0], False)
         inner = negated_broadcast(a) if term else None
         if inner is not None and inner not in self.sized and can_size(inner):
             self.shape(inner.args[0], False)  # x - a: a negated broadcast prints bare
             return SCALAR
         return self.shape(a, bare)
 
-    def _broadcasting(self, op: str, shapes: list[Shape], attrs: tuple[object, ...]) -> Shape:
-        """``+``, ``./``, ``.^`` as the parser reads them: scalars broadcast to the others."""
-        arrays = [s for s in shapes if not s.is_scalar]
-        if not arrays:
-            return SCALAR
-        if len(arrays) == 1:
-            return arrays[0]
-        return apply_shape_rule(op, arrays, attrs, self.unify)
+    def _expanded(self, node: Node, bare: bool) -> Shape:
+        """An expansion: bare, the vector's printed shape (the enclosing operator expands
+        it); explicit (``b*ones(n)'``), the vector's length with the printed count."""
+        inner = self.shape(node.args[0], False)
+        if bare and node not in self.sized:
+            return inner
+        if inner.kind == "vector":
+            return Shape(inner.rows, node.shape.cols)
+        return Shape(node.shape.rows, inner.cols)
+
+    def _broadcasting(self, node: Node, shapes: list[Shape]) -> Shape:
+        """``+``, ``.*``, ``./``, ``.^`` as the parser reads them, left to right: scalars
+        broadcast to the others, a vector against a matrix is expanded.  When that fails,
+        the first operand printed as a bare expansion is to print its expansion."""
+        op = node.op
+        try:
+            acc = shapes[0]
+            for s in shapes[1:]:
+                acc = self._combine(op, acc, s)
+            return acc
+        except (DimConflict, ShapeMismatch):
+            for a, s in zip(node.args, shapes, strict=True):
+                e = (scaled_expansion(a) if op == "add" else None) or a
+                if e.op == EXPANDED and e not in self.sized and s.kind != "matrix":
+                    self.culprits.add(e)
+                    return node.shape
+            raise
+
+    def _combine(self, op: str, acc: Shape, s: Shape) -> Shape:
+        if acc.is_scalar or s.is_scalar:
+            return s if acc.is_scalar else acc
+        kinds = (acc.kind, s.kind)
+        if "matrix" in kinds and kinds != ("matrix", "matrix"):
+            vec, mat = (acc, s) if acc.kind != "matrix" else (s, acc)
+            if vec.kind == "vector":
+                assert vec.rows is not None and mat.rows is not None
+                self.unify(vec.rows, mat.rows)
+            else:
+                assert vec.cols is not None and mat.cols is not None
+                self.unify(vec.cols, mat.cols)
+            return mat
+        return apply_shape_rule(op, [acc, s], (), self.unify)
 
     def _blame(self, node: Node, shapes: list[Shape]) -> None:
         """``node`` printed with the wrong kind: only bare scalars can cause that, so the
@@ -184,5 +238,9 @@ class _Pass:
             if (a.op in ("fill", "broadcast") and s.is_scalar and not a.shape.is_scalar
                     and a not in self.sized and can_size(a)):
                 self.culprits.add(a)
+                return
+            e = (scaled_expansion(a) if node.op == "add" else None) or a
+            if e.op == EXPANDED and s.kind != "matrix" and e not in self.sized:
+                self.culprits.add(e)  # b + c both expanded: b prints b*ones(n)'
                 return
         raise _Unsolvable

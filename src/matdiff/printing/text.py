@@ -45,6 +45,7 @@ PRECEDENCE: dict[str, int] = {
     "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
     "logsumexp": ATOM, "softmax": ATOM,  # reduce
+    "expand": MUL,
 }
 """The precedence of what each op prints.  Rows override it for special forms: a
 negative number is ``NEG``, ``1/3`` is ``MUL``, ``-x`` is ``NEG``, a row vector
@@ -209,9 +210,12 @@ def _elementwise_operand(p: Printed, op: str, first: bool) -> str:
 
 
 def _hadamard(pr: _TextPrinter, node: Node, bare: bool) -> str:
-    text = _elementwise_operand(pr.p(node.args[0]), "hadamard", True)
+    # an expanded vector prints bare (X.*w'); a constant does not (.* with a scalar scales)
+    first = node.args[0]
+    text = _elementwise_operand(pr.p(first, first.op == "expand"), "hadamard", True)
     for a in node.args[1:]:
-        text = _dot_operator(text, ".*", _elementwise_operand(pr.p(a), "hadamard", False))
+        text = _dot_operator(text, ".*", _elementwise_operand(pr.p(a, a.op == "expand"),
+                                                              "hadamard", False))
     return text
 
 
@@ -272,6 +276,22 @@ def _broadcast(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
     return Printed(f"{first}*{spelt}", MUL, "broadcast")
 
 
+def _expand(pr: _TextPrinter, node: Node, bare: bool) -> Printed:
+    """Bare where the parser expands the vector again (``W*X + b``), else the product
+    with ones that is its value: ``b*ones(n)'`` (a column across n columns),
+    ``ones(m)*r`` (a row down m rows)."""
+    v = pr.p(node.args[0])
+    if bare:
+        return v
+    if node.args[0].shape.kind == "vector":
+        n = dim_text(node.shape.cols) if node.shape.cols is not None else None
+        first = wrap(v, v.prec > MUL or (v.prec == MUL and v.tag == "mul"))
+        return Printed(f"{first}*{f'ones({n})' if n else 'vector(1)'}'", MUL, "mul")
+    m = dim_text(node.shape.rows) if node.shape.rows is not None else None
+    return Printed(f"{f'ones({m})' if m else 'vector(1)'}*{wrap(v, v.prec > NEG)}", MUL,
+                   "mul")
+
+
 def _function(name: str) -> Row:
     return lambda pr, node, bare: f"{name}({pr.p(node.args[0]).text})"
 
@@ -292,6 +312,8 @@ ROWS: dict[str, Row] = {
     "transpose": _transpose,
     "broadcast": _broadcast,
     **{op: _function(spec.surface) for op, spec in OPS.items() if spec.surface is not None},
+    # implicit expansion
+    "expand": _expand,
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``.  Functions print
 by their surface name (``diag`` for both ``diagm`` and ``diagv``)."""

@@ -56,20 +56,29 @@ def _transposes(t: Node) -> int:
 def transpose_out_of_sum(node: Node) -> Node | None:
     """``A'*B' + s*C' = (B*A + s*C)'`` when every term is (a scalar times) a transposed
     product or a product of transposed factors, and at least two transposes go (Matrix
-    Cookbook eq. 4, read right to left; the form of eq. 107, 122)."""
+    Cookbook eq. 4, read right to left; the form of eq. 107, 122).  An expanded vector
+    goes along, transposed (``W'*X' + b - Y' = (X*W + b' - Y)'``), its transpose not
+    counted: it prints as the ``b'`` the input wrote."""
     inner: list[Node] = []
+    added = 0  # transposes of expanded vectors (b -> b'), not counted against the saving
     for t in node.args:
         scalars = [f for f in (t.args if t.op == "mul" else (t,)) if f.shape.is_scalar]
         rest = [f for f in (t.args if t.op == "mul" else (t,)) if not f.shape.is_scalar]
         if len(rest) == 1 and rest[0].op == "transpose" and rest[0].args[0].op == "mul":
             inner.append(b.mul(*scalars, rest[0].args[0]))
             continue
+        if len(rest) == 1 and rest[0].op == "expand":
+            v, target = rest[0].args[0], rest[0].attrs[0]
+            added += v.op != "transpose"
+            v = v.args[0] if v.op == "transpose" else b.transpose(v)
+            inner.append(b.mul(*scalars, b.expand(v, target.T)))
+            continue
         split = _untransposed_chain(t)
         if split is None:
             return None
         inner.append(b.mul(*split[0], *split[1]))
     result = b.transpose(b.add(*inner))
-    if _transposes(node) - _transposes(result) < _MIN_SAVING:
+    if _transposes(node) - (_transposes(result) - added) < _MIN_SAVING:
         return None
     return result
 

@@ -16,6 +16,7 @@ from ..ir import ELEMENTWISE_FUNCTIONS
 from . import canonical as c
 from . import distribute as d
 from . import elementwise as e
+from . import expansion as x
 from . import inverses as i
 from . import logistic as lg
 from . import presentation as p
@@ -322,9 +323,37 @@ _SOFTMAX: list[Rule] = [
                    CANONICAL),
 ]
 
+# implicit expansion (simplify/expansion.py): expansions move outwards and merge
+EXPANSION = "algebra: expand(v) = v*1' (a column across the columns), 1*r (a row)"
+_EXPAND: list[Rule] = [
+    procedure_rule("expand-const", "expand", x.expand_const,
+                   "expand(vector(c)) = matrix(c); expand(broadcast(s)) = broadcast(s)",
+                   EXPANSION),
+    procedure_rule("transpose-expand", "transpose", x.transpose_expand,
+                   "(v*1')' = 1*v': transposing a column expansion gives a row expansion",
+                   EXPANSION),
+    procedure_rule("expand-scalars-out", "expand", x.expand_scalars_out,
+                   "(s*v)*1' = s*(v*1') for a scalar s", EXPANSION),
+    procedure_rule("product-expand", "mul", x.product_expand,
+                   "A*(v*1') = (A*v)*1'; (1*r)*B = 1*(r*B) (associativity)", EXPANSION),
+    procedure_rule("add-expand", "add", x.add_expand,
+                   "A + s*(u*1') + t*(v*1') = A + (s*u + t*v)*1' (expansions of one kind "
+                   "merge)", EXPANSION),
+    procedure_rule("hadamard-expand", "hadamard", x.hadamard_expand,
+                   "(u*1') .* (v*1') = (u .* v)*1'; (u*1') .* (1*r) = u*r", EXPANSION),
+    procedure_rule("ediv-expand", "ediv", x.ediv_expand,
+                   "(u*1') ./ (v*1') = (u ./ v)*1'", EXPANSION),
+    procedure_rule("power-expand", "power", x.power_expand,
+                   "(u*1').^(v*1') = (u.^v)*1'; (u*1').^c = (u.^c)*1'", EXPANSION),
+] + [
+    procedure_rule(f"{f}-expand", f, x.function_expand(f),
+                   f"{f}(v*1') = {f}(v)*1' (elementwise)", EXPANSION)
+    for f in ELEMENTWISE_FUNCTIONS
+]
+
 RULES: tuple[Rule, ...] = (
     *_TRANSPOSE, *_INVERSE, *_REDUCTIONS, *_MUL, *_ADD, *_ELEMENTWISE, *_POWERS, *_FOLDS,
-    *_LOGISTIC, *_SOFTMAX)
+    *_LOGISTIC, *_SOFTMAX, *_EXPAND)
 """All rules; rows of one op are tried in this order."""
 
 assert len({r.name for r in RULES}) == len(RULES), "duplicate rule name"

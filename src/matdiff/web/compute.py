@@ -118,6 +118,7 @@ def derivative(payload: dict[str, Any]) -> Answer:
         "symmetric_gradient": d.options.symmetric_gradient,
         "shape": [str(s) for s in d.shape],
         "description": d.describe(),
+        "expansions": list(d.expansions),
         "matrix_form": d.result is not None,
         "text": d.text,
         "latex": d.latex,
