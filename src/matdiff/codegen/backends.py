@@ -68,6 +68,7 @@ FUNCTION_KEYS: tuple[str, ...] = (
     # everything else the code generator calls
     "maximum", "heaviside", "sum", "norm", "trace", "det", "slogdet", "inv", "diag",
     "outer", "eye", "full", "ones", "zeros", "matrix_power", "solve",
+    "kron", "reshape", "pinv",
     # index-form tensors (codegen/einsum.py, codegen/outer.py)
     "einsum", "broadcast_to", "stack", "matmul",
 )
@@ -81,6 +82,7 @@ NUMPY_NAMES: Mapping[str, str] = MappingProxyType({
     "inv": "linalg.inv",
     "matrix_power": "linalg.matrix_power",
     "solve": "linalg.solve",
+    "pinv": "linalg.pinv",
 })
 
 NUMPY = Backend("numpy", "np", NUMPY_NAMES, imports="import numpy as np")
@@ -101,6 +103,7 @@ TORCH = Backend(
         "inv": "linalg.inv",
         "matrix_power": "linalg.matrix_power",
         "solve": "linalg.solve",
+        "pinv": "linalg.pinv",
     }),
     MappingProxyType({
         # relu is printed as maximum(x, 0); torch.maximum wants two tensors

@@ -199,6 +199,16 @@ def _diagv(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
     return expand(node.args[0], (i, i))
 
 
+def _composite(node: Node) -> list[Term]:
+    """``vec``, ``reshape`` and ``kron`` index an entry by a pair of indices folded into
+    one (``vec(X)_(i + m*j) = X_ij``), which the index form cannot write."""
+    raise UnsupportedError(
+        f"{OPS[node.op].formula.split(':')[0]} depends on the variable here, and its index "
+        "form needs a composite index (vec(X)_(i+m*j) = X_ij), which matdiff does not "
+        "support; gradients of scalar expressions through kron, vec and reshape are "
+        "supported, Jacobians and higher orders through them are not")
+
+
 TENSOR_RULES: dict[str, TensorRule] = {
     "add": lambda node, out, expand: [t for a in node.args if expand.depends(a)
                                       for t in expand(a, out)],
@@ -211,6 +221,10 @@ TENSOR_RULES: dict[str, TensorRule] = {
     "sum": lambda node, out, expand: expand(node.args[0], fresh_for(node.args[0].shape)),
     "diagm": _diagm,
     "diagv": _diagv,
+    # kron, vec, reshape: their index forms pair two indices into one (a composite index)
+    "kron": lambda node, out, expand: _composite(node),
+    "vec": lambda node, out, expand: _composite(node),
+    "reshape": lambda node, out, expand: _composite(node),
 }
 
 def linear_tensor(linear: Node, dv: Node, out: tuple[Index, ...],

@@ -59,6 +59,7 @@ def parse(text: str, declare: Declare = None, shape: Shape | None = None) -> Par
     plan = elaborator.infer(syntax)
     if shape is not None:
         elaborator.expect(plan, shape)
+    elaborator.settle_products()
     expr = elaborator.build(plan)
     elaborator.check_constants(expr)
     variables = {name: elaborator.variable(name) for name in elaborator.used}

@@ -54,6 +54,7 @@ from ..shapes import (
     show_dim,
 )
 from ..spans import Span
+from . import matrix_calls
 from .accumulate import Accumulator
 from .declarations import GREEK, Declaration, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
@@ -75,7 +76,8 @@ FUNCTIONS = frozenset(SURFACE_FUNCTIONS)
 _VARIABLE_LIKE = re.compile(r"[A-Za-z][0-9_]*")  # x, X1, W_2: a call of these is a typo
 
 _OPERATION = {"+": "addition", "-": "subtraction", "*": "matrix product", "/": "division",
-              ".*": "elementwise product", "./": "elementwise division"}
+              ".*": "elementwise product", "./": "elementwise division",
+              "⊗": "Kronecker product"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,8 @@ class Elaborator:
             return Recipe(ir, None, self._rule("add", [ls, rs], (), span, what))
         if op == "*":
             return Recipe("mul", None, self._rule("mul", [ls, rs], (), span, what))
+        if op == "⊗":
+            return Recipe("kron", None, self._rule("kron", [ls, rs], (), span))
         if op == "/":
             if not rs.is_scalar:
                 raise ShapeError(
@@ -325,6 +329,8 @@ class Elaborator:
             return self._sizedconstant(e)
         if name not in FUNCTIONS:
             raise self._not_a_function(e)
+        if name in matrix_calls.CALLS:
+            return matrix_calls.call(self, e, Plan)
         if len(e.args) != 1:
             raise ParseError(f"{name} takes exactly one argument, got {len(e.args)}",
                              e.span, self.text)
@@ -376,6 +382,8 @@ class Elaborator:
                 or _VARIABLE_LIKE.fullmatch(name)):
             return ParseError(f"{name} is a variable, not a function (for a product write "
                               f"{name}*(...))", e.name_span, self.text)
+        if (hint := matrix_calls.matrix_function_hint(name)) is not None:
+            return ParseError(hint, e.name_span, self.text)
         close = difflib.get_close_matches(name, sorted(FUNCTIONS), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         return ParseError(f"unknown function {name}; valid functions are: "
@@ -434,6 +442,14 @@ class Elaborator:
                              f"{shape.describe(show_dim)}", Span(0, len(self.text)),
                              self.text) from None
 
+    def settle_products(self) -> None:
+        """Close the equations between products of unknown sizes (kron, vec) that the
+        text left open, or say which sizes to declare."""
+        for left, right in self.unifier.settle():
+            raise ShapeError(f"the sizes {left} and {right} must be equal, which does not "
+                             "fix the factors; declare the sizes of the kron or vec operands",
+                             Span(0, len(self.text)), self.text)
+
     def _show(self, s: Shape) -> str:
         return s.describe(self.unifier.show)
 
@@ -489,7 +505,11 @@ class Elaborator:
         if op == "apply":
             name = p.attrs[0]
             assert isinstance(name, str)
-            return b.apply(name, args[0])
+            return b.vec(args[0]) if name == "vec" else b.apply(name, args[0])
+        if op == "kron":
+            return b.kron(*args)
+        if op == "reshape":
+            return b.reshape(args[0], solve(p.shape))
         if op == "power":
             return b.power(args[0], args[1])
         assert op == "matpow", op
@@ -518,6 +538,8 @@ class Elaborator:
                 acc.extend("mul", factor)
             elif recipe.op == "hadamard":
                 acc.extend("hadamard", right)
+            elif recipe.op == "kron":
+                acc.reset(b.kron(acc.node(), right))
             else:
                 assert recipe.op == "ediv"
                 acc.reset(self._division(b.ediv(acc.node(), right), divisor))

@@ -43,6 +43,8 @@ PRECEDENCE: dict[str, int] = {
     "sum": ATOM, "norm1": ATOM, "norm2": ATOM, "tr": ATOM, "det": ATOM, "logdet": ATOM,
     "inv": ATOM, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
+    # kron, vec, reshape, pinv, adj
+    "kron": ATOM, "vec": ATOM, "reshape": ATOM, "pinv": ATOM, "adj": ATOM,
 }
 """The precedence of what each op prints.  Rows override it for special forms: a
 negative number is ``NEG``, ``1/3`` is ``MUL``, ``-x`` is ``NEG``, a row vector
@@ -274,6 +276,12 @@ ROWS: dict[str, Row] = {
     "transpose": _transpose,
     "broadcast": _broadcast,
     **{op: _function(spec.surface) for op, spec in OPS.items() if spec.surface is not None},
+    # kron, vec, reshape, pinv, adj (vec, pinv, adj print as the one-operand functions)
+    "kron": lambda pr, node, bare: (f"kron({pr.p(node.args[0]).text}, "
+                                    f"{pr.p(node.args[1]).text})"),
+    "reshape": lambda pr, node, bare: (f"reshape({pr.p(node.args[0]).text}, "
+                                       f"{dim_text(node.attrs[0]) or 'n'}, "
+                                       f"{dim_text(node.attrs[1]) or 'n'})"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``.  Functions print
 by their surface name (``diag`` for both ``diagm`` and ``diagv``)."""
