@@ -130,6 +130,8 @@ class _Converter:
             a = n.args[0]
             return sp.Abs(args[0]) if a.shape.is_scalar else sp.sqrt(
                 sp.Trace(args[0].T * args[0] if a.shape.kind != "row" else args[0] * args[0].T))
+        if op == "kron":  # kron (SymPy's KroneckerProduct; vec, pinv, adj have none)
+            return sp.KroneckerProduct(*args)
         if op in ELEMENTWISE:
             f = getattr(sp, _fn_name(op))
             return f(args[0]) if shape.is_scalar else args[0].applyfunc(f)
