@@ -160,6 +160,10 @@ CORPUS: list[Node] = [expr for expr, _ in SNAPSHOTS] + [
     f("log", P), f("sqrt", p), f("sqrt", a), f("log", b.mul(a, c)), f("exp", neg(a)),
     f("relu", A), f("step", A), f("abs", A), f("sign", a),
     f("tanh", b.mul(A, x)),
+    # kron, vec, reshape, pinv, adj
+    b.kron(A, X), b.kron(x, T(z)), b.kron(z, A), b.kron(T(x), X), b.kron(x, z),
+    b.vec(A), b.reshape(b.vec(A), matrix("n", "m")), b.mul(b.kron(A, X), b.vec(X)),
+    f("pinv", A), f("adj", S),
 ]
 
 

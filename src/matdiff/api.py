@@ -43,6 +43,7 @@ from .compiled import Compiled, direction_tensor, factored, module_source
 from .diff import differentiate_tensor
 from .diff import gradient as raw_gradient
 from .errors import EvaluationError, MatdiffError, OptionError, UndefinedError
+from .printing.conditions import matrix_function_conditions
 from .evaluate import check_point, dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
 from .ir.cse import WhereForm, where_form
@@ -476,7 +477,14 @@ class Derivative:
             power, exponent = to_text(n), to_text(p)
             out[f"valid for {exponent} > 0, where {power} = 0 ({power} is undefined "
                 f"for {exponent} < 0)"] = None
-        return tuple(out)
+        return tuple(out) + self._matrix_function_conditions
+
+    @cached_property
+    def _matrix_function_conditions(self) -> tuple[str, ...]:
+        """pinv and adj are differentiable only where their differentials hold: pinv
+        where the rank of X is constant (Golub & Pereyra 1973, eq. 4.12), adj (by its
+        rule through inv) where X is invertible."""
+        return matrix_function_conditions(self.function, self.wrt_variables)
 
     def _check_conditions(self, env: Mapping[str, ArrayLike],
                           known: Mapping[Dim, int]) -> None:

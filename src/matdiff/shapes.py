@@ -351,12 +351,21 @@ class Unifier:
             ra, rb = self.find(a), self.find(b)
             if ra == rb:
                 continue
-            fa, fb = dim_factors(ra), dim_factors(rb)
+            fa, fb = list(dim_factors(ra)), list(dim_factors(rb))
             if len(fa) != len(fb):
                 failed.append((show_dim(ra), show_dim(rb)))
                 continue
+            # a factor named as the other side names one pairs with it (a printed
+            # rows(A)*rows(B) is sorted, so position alone would not say which is which)
+            pairs = []
+            for x in list(fa):
+                match = next((y for y in fb if show_dim(y) == show_dim(x)), None)
+                if match is not None:
+                    fa.remove(x)
+                    fb.remove(match)
+                    pairs.append((x, match))
             try:
-                for x, y in zip(fa, fb, strict=True):
+                for x, y in [*pairs, *zip(fa, fb, strict=True)]:
                     self.unify(x, y)
             except DimConflict:
                 failed.append((show_dim(ra), show_dim(rb)))

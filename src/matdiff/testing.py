@@ -28,7 +28,7 @@ from .shapes import Dim, complete_sizes, dim_factors, show_dim
 
 Array = NDArray[np.float64]
 Structure = Literal["general", "symmetrized", "cookbook", "diagonal"]
-_CONDITIONED_OPS = frozenset({"inv", "det", "logdet", "matpow"})
+_CONDITIONED_OPS = frozenset({"inv", "det", "logdet", "matpow", "pinv", "adj"})
 
 
 @dataclass(frozen=True)

@@ -203,10 +203,11 @@ def _composite(node: Node) -> list[Term]:
     """``vec``, ``reshape`` and ``kron`` index an entry by a pair of indices folded into
     one (``vec(X)_(i + m*j) = X_ij``), which the index form cannot write."""
     raise UnsupportedError(
-        f"{OPS[node.op].formula.split(':')[0]} depends on the variable here, and its index "
-        "form needs a composite index (vec(X)_(i+m*j) = X_ij), which matdiff does not "
-        "support; gradients of scalar expressions through kron, vec and reshape are "
-        "supported, Jacobians and higher orders through them are not")
+        f"the index form of {node.op} of an expression that depends on the variable needs "
+        "a composite index (vec(X)_(i+m*j) = X_ij), which matdiff does not support: "
+        "gradients of scalar expressions through kron, vec and reshape are supported, "
+        "Jacobians and higher orders through them are not (for d vec(F)/d vec(X)' "
+        "differentiate F itself: its Kronecker form is printed)")
 
 
 TENSOR_RULES: dict[str, TensorRule] = {
