@@ -43,7 +43,6 @@ from .compiled import Compiled, direction_tensor, factored, module_source
 from .diff import differentiate_tensor
 from .diff import gradient as raw_gradient
 from .errors import EvaluationError, MatdiffError, OptionError, UndefinedError
-from .printing.conditions import matrix_function_conditions
 from .evaluate import check_point, dimension_sizes, evaluate, evaluate_tensor
 from .ir import build as b
 from .ir.cse import WhereForm, where_form
@@ -68,6 +67,7 @@ from .printing import (
     to_latex,
     to_text,
 )
+from .printing.conditions import matrix_function_conditions
 from .printing.mathml import (
     equation_mathml,
     index_mathml,

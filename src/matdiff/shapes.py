@@ -266,16 +266,44 @@ class Unifier:
         self._deferred: list[tuple[Dim, Dim]] = []
 
     def find(self, d: Dim) -> Dim:
+        """The representative of ``d``'s class; a product's factors are each found and
+        kept in their order (it compares equal to a product of the same factors in any
+        order, :meth:`canonical`)."""
         if isinstance(d, DimProduct):
-            return multiply(*(self.find(f) for f in d.factors))
+            return self._product(d.factors)
         root = d
         while root in self._parent:
             root = self._parent[root]
         while d in self._parent and self._parent[d] is not root:  # path compression
             self._parent[d], d = root, self._parent[d]
         if isinstance(root, DimProduct):
-            return multiply(*(self.find(f) for f in root.factors))
+            return self._product(root.factors)
         return root
+
+    def _product(self, factors: tuple[int | str | DimVar, ...]) -> Dim:
+        flat = [f for g in factors for f in dim_factors(self.find(g)) if f != 1]
+        if all(isinstance(f, int) for f in flat):
+            return multiply(*flat)
+        return flat[0] if len(flat) == 1 else DimProduct(tuple(flat))
+
+    def canonical(self, d: Dim) -> Dim:
+        """``find``, with a product of known factors in its canonical form (``"m*n"``)."""
+        r = self.find(d)
+        return multiply(*r.factors) if isinstance(r, DimProduct) else r
+
+    @staticmethod
+    def _key(d: Dim) -> object:
+        """Equality up to the order of a product's factors."""
+        if not isinstance(d, DimProduct):
+            return d
+        known = multiply(*(f for f in d.factors if not isinstance(f, DimVar)))
+        return (known, tuple(sorted((f for f in d.factors if isinstance(f, DimVar)),
+                                    key=lambda v: v.order)))
+
+    @staticmethod
+    def _has_unknown(d: Dim) -> bool:
+        return isinstance(d, DimVar) or (isinstance(d, DimProduct) and any(
+            isinstance(f, DimVar) for f in d.factors))
 
     @staticmethod
     def _rank(d: Dim) -> tuple[int, int]:
@@ -293,9 +321,14 @@ class Unifier:
     def _bind(self, a: Dim, b: Dim) -> bool:
         """Unify without rechecking; whether anything became known."""
         ra, rb = self.find(a), self.find(b)
-        if ra == rb:
+        if self._key(ra) == self._key(rb):
             return False
         if isinstance(ra, DimProduct) or isinstance(rb, DimProduct):
+            if not self._has_unknown(ra) and not self._has_unknown(rb):
+                ca, cb = self.canonical(ra), self.canonical(rb)
+                if ca != cb:
+                    raise DimConflict(ca, cb)
+                return False
             return self._unify_product(ra, rb)
         if not isinstance(ra, DimVar) and not isinstance(rb, DimVar):
             raise DimConflict(ra, rb)
@@ -305,7 +338,8 @@ class Unifier:
         return True
 
     def _unify_product(self, ra: Dim, rb: Dim) -> bool:
-        if isinstance(rb, DimProduct):
+        if isinstance(rb, DimProduct) and (not isinstance(ra, DimProduct)
+                                           or not self._has_unknown(ra)):
             ra, rb = rb, ra
         assert isinstance(ra, DimProduct)
         if isinstance(rb, DimVar):
@@ -330,13 +364,7 @@ class Unifier:
             progress = False
             pending, self._deferred = self._deferred, []
             for a, b in pending:
-                ra, rb = self.find(a), self.find(b)
-                if ra == rb:
-                    continue
-                if not isinstance(ra, DimProduct | DimVar) and not isinstance(
-                        rb, DimProduct | DimVar):
-                    raise DimConflict(ra, rb)
-                progress = self._bind(ra, rb) or progress
+                progress = self._bind(a, b) or progress
 
     def settle(self) -> list[tuple[str, str]]:
         """Close the product equations inference left open, factor by factor in the
@@ -349,7 +377,7 @@ class Unifier:
         failed: list[tuple[str, str]] = []
         for a, b in open_:
             ra, rb = self.find(a), self.find(b)
-            if ra == rb:
+            if self._key(ra) == self._key(rb):
                 continue
             fa, fb = list(dim_factors(ra)), list(dim_factors(rb))
             if len(fa) != len(fb):
@@ -372,7 +400,7 @@ class Unifier:
         return failed
 
     def show(self, d: Dim) -> str:
-        return show_dim(self.find(d))
+        return show_dim(self.canonical(d))
 
     def solve(self, d: Dim) -> int | str:
         """The solved dimension: an int, a declared name, or the unknown's label (a

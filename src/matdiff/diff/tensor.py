@@ -199,9 +199,13 @@ def _diagv(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
     return expand(node.args[0], (i, i))
 
 
-def _composite(node: Node) -> list[Term]:
+def _composite(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
     """``vec``, ``reshape`` and ``kron`` index an entry by a pair of indices folded into
-    one (``vec(X)_(i + m*j) = X_ij``), which the index form cannot write."""
+    one (``vec(X)_(i + m*j) = X_ij``), which the index form cannot write.  By a scalar
+    variable no index of the variable is needed: the linear map ``dc -> L(dc)`` is the
+    value ``L(1)`` itself (``d kron(A + c*B, C)/dc = kron(B, C)``)."""
+    if not expand.vidx:
+        return [term(Factor(node.substitute({expand.dv: b.const(1)}), out))]
     raise UnsupportedError(
         f"the index form of {node.op} of an expression that depends on the variable needs "
         "a composite index (vec(X)_(i+m*j) = X_ij), which matdiff does not support: "
@@ -223,9 +227,9 @@ TENSOR_RULES: dict[str, TensorRule] = {
     "diagm": _diagm,
     "diagv": _diagv,
     # kron, vec, reshape: their index forms pair two indices into one (a composite index)
-    "kron": lambda node, out, expand: _composite(node),
-    "vec": lambda node, out, expand: _composite(node),
-    "reshape": lambda node, out, expand: _composite(node),
+    "kron": lambda node, out, expand: _composite(node, out, expand),
+    "vec": lambda node, out, expand: _composite(node, out, expand),
+    "reshape": lambda node, out, expand: _composite(node, out, expand),
 }
 
 def linear_tensor(linear: Node, dv: Node, out: tuple[Index, ...],

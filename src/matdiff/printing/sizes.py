@@ -109,7 +109,7 @@ class _Pass:
             return self.culprits
         for node, printed in self.unknowns:
             for mine, true in zip(printed.dims, node.shape.dims, strict=True):
-                if self.unifier.find(mine) != true:
+                if self.unifier.canonical(mine) != true:
                     self.culprits.add(node)
         return self.culprits
 
