@@ -207,7 +207,8 @@ CASES += [
      r"\left(A \otimes B\right) \left(C \otimes X\right)"),
     (b.kron(b.mul(A, B), C), "kron(A*B, C)", r"A B \otimes C"),
     (b.kron(b.add(A, B), C), "kron(A + B, C)", r"\left(A + B\right) \otimes C"),
-    (b.kron(x, T(z)), "kron(x, z')", r"x \otimes z^{\top}"),
+    (b.kron(A, T(b.kron(x, z))), "kron(A, kron(x, z)')",
+     r"A \otimes \left(x \otimes z\right)^{\top}"),
     (b.vec(X), "vec(X)", r"\operatorname{vec}\left(X\right)"),
     (b.mul(T(b.vec(X)), b.kron(A, B), b.vec(X)), "vec(X)'*kron(A, B)*vec(X)",
      r"\operatorname{vec}\left(X\right)^{\top} \left(A \otimes B\right) "

@@ -271,7 +271,7 @@ class Unifier:
         order, :meth:`canonical`)."""
         if isinstance(d, DimProduct):
             return self._product(d.factors)
-        root = d
+        root: Dim = d
         while root in self._parent:
             root = self._parent[root]
         while d in self._parent and self._parent[d] is not root:  # path compression

@@ -112,9 +112,15 @@ def _kron_structured(u: Node, other: Node, i: int, ct: Node) -> Node | None:
     ``<kron(P, Q), kron(U, B)> = <P, U> <Q, B>``."""
     scalars = [f for f in (ct.args if ct.op == "mul" else (ct,)) if f.shape.is_scalar]
     cores = [f for f in (ct.args if ct.op == "mul" else (ct,)) if not f.shape.is_scalar]
+    if len(cores) > 1:  # U*I = U: tr's cotangent c*I reaches a product as U*(c*I)
+        cores = [f for f in cores if f.op != "eye"]
     if len(cores) != 1:
         return None
     core, scale = cores[0], scalars
+    while core.op == "transpose" and core.args[0].op == "transpose":  # (U')' = U
+        core = core.args[0].args[0]
+    if core.op == "transpose" and core.args[0].op == "kron":  # kron(P, Q)' = kron(P', Q')
+        core = b.kron(*(b.transpose(f) for f in core.args[0].args))
     if core.op == "eye" and _square(u) and _square(other):
         assert u.shape.rows is not None
         return b.mul(*scale, b.apply("tr", other), b.eye(u.shape.rows))

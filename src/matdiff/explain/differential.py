@@ -174,6 +174,10 @@ def _unary(node: Node, arg: Node) -> Node:
         return b.transpose(arg)
     if node.op == "broadcast":
         return b.broadcast(arg, node.attrs[0])
+    if node.op == "reshape":  # reshape's sizes are attributes; vec folds a vector
+        return b.reshape(arg, node.shape)
+    if node.op == "vec":
+        return b.vec(arg)
     return b.apply(node.op, arg)
 
 

@@ -157,6 +157,11 @@ def kron(a: Node, c: Node) -> Node:
     sec. 10.2.1: every block is ``a_ij * c``)."""
     if a.shape.is_scalar or c.shape.is_scalar:
         return mul(a, c)
+    # a column with a row is their outer product: kron(u, v') = u*v', kron(u', v) = v*u'
+    if a.shape.kind == "vector" and c.shape.kind == "row":
+        return mul(a, c)
+    if a.shape.kind == "row" and c.shape.kind == "vector":
+        return mul(c, a)
     if a.op == "eye" and c.op == "eye":  # I_m (x) I_n = I_mn
         rows = a.shape.rows
         assert rows is not None and c.shape.rows is not None

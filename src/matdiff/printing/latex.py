@@ -36,7 +36,7 @@ PRECEDENCE: dict[str, int] = {
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
     # kron, vec, reshape, pinv, adj
-    "kron": ADD, "vec": ATOM, "reshape": ATOM, "pinv": SUP, "adj": ATOM,
+    "kron": (ADD + MUL) // 2, "vec": ATOM, "reshape": ATOM, "pinv": SUP, "adj": ATOM,
 }
 """The precedence of what each op prints; rows override it for special forms (a
 negative number is ``NEG``, ``\\frac{1}{3}`` is ``FRAC``, ``c \\mathbf{1}`` is ``MUL``)."""

@@ -43,7 +43,7 @@ PRECEDENCE: dict[str, int] = {
     "inv": SUP, "diagm": ATOM, "diagv": ATOM,
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
     # kron, vec, reshape, pinv, adj
-    "kron": ADD, "vec": ATOM, "reshape": ATOM, "pinv": SUP, "adj": ATOM,
+    "kron": (ADD + MUL) // 2, "vec": ATOM, "reshape": ATOM, "pinv": SUP, "adj": ATOM,
 }
 """The precedence of what each op prints (the LaTeX printer's levels)."""
 
