@@ -243,3 +243,26 @@ def test_matrix_functions_are_not_elementwise_ones(name: str) -> None:
     message = str(e.value)
     assert "not in the language" in message and "elementwise" in message
     assert "did you mean" not in message
+
+
+# --- SymPy and generated modules ------------------------------------------------------
+
+def test_sympy_kronecker_product_both_ways() -> None:
+    sp = pytest.importorskip("sympy")
+    n = sp.Symbol("n")
+    a, b = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("B", n, n)
+    assert matdiff.from_sympy(sp.Trace(sp.KroneckerProduct(a, b.T))) == "tr(kron(A, B'))"
+    assert matdiff.to_sympy("kron(A, B)") == sp.KroneckerProduct(a, b) or \
+        str(matdiff.to_sympy("kron(A, B)")) == "KroneckerProduct(A, B)"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_generated_module_sizes_products(backend: str) -> None:
+    """The standalone module's own finite-difference check draws a product dimension
+    (len(y) = rows(A)*rows(B)) from its factors."""
+    source = matdiff.generate_module("norm2(kron(A, B)*x - y)^2", "x", backend=backend,
+                                     hessian=True)
+    scope: dict[str, object] = {"__name__": "generated"}
+    exec(compile(source, "generated.py", "exec"), scope)  # our own generated module
+    check = scope["check_gradient"]
+    assert callable(check) and check() is True

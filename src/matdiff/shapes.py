@@ -177,8 +177,20 @@ def multiply(*dims: Dim) -> Dim:
             named.append(f)
     if not named:
         return coefficient
-    named.sort()
+    named.sort(key=_factor_key)
     return "*".join([*([str(coefficient)] if coefficient != 1 else []), *named])
+
+
+_SIZE_LABEL = re.compile(r"(rows|len|cols)\((.*)\)")
+
+
+def _factor_key(name: str) -> tuple[str, int, str]:
+    """Named factors in a product: by the variable they size, rows before columns
+    (``rows(X)*cols(X)``), plain names alphabetically (``m*n``)."""
+    m = _SIZE_LABEL.fullmatch(name)
+    if m is None:
+        return (name, -1, "")
+    return (m[2], 0 if m[1] != "cols" else 1, m[1])
 
 
 def product_size(d: Dim, sizes: Mapping[Dim, int]) -> int | None:

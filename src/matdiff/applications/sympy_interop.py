@@ -211,6 +211,10 @@ class _Back:
             (sp.Rational, self._number),
             (sp.Float, self._float),
             (MatrixElement, self._element),
+            # kron
+            (sp.KroneckerProduct, lambda e: "kron(" + ", ".join(
+                self.text(a) for a in e.args[:1]) + ", " + (self.text(e.args[1]) if len(
+                    e.args) == 2 else self.text(sp.KroneckerProduct(*e.args[1:]))) + ")"),
         ]
 
     def text(self, e: Any) -> str:
