@@ -25,6 +25,9 @@ FIRST: list[tuple[str, str, dict[str, str]]] = [
     ("tr(kron(A, X))", "X", {}),
     ("norm2(kron(A, B)*vec(X) - y)^2", "X", {}),
     ("kron(a, x)", "x", {}),
+    ("kron(a, x)", "x", {"a": "vector"}),  # Jacobian kron(a, I) (mixed-product rule)
+    ("kron(x, a)", "x", {"a": "vector"}),
+    ("kron(a', x')", "x", {"a": "vector"}),
     ("sum(kron(X, A).*C)", "X", {}),
     ("sum(kron(A, X).*C)", "X", {}),
     ("norm2(kron(A, X))^2", "X", {}),
@@ -47,6 +50,7 @@ SECOND: list[tuple[str, list[str], dict[str, str]]] = [
     ("x'*kron(A, B)*x", ["x", "x"], {}),
     ("norm2(kron(A, B)*x - y)^2", ["x", "x"], {}),
     ("norm2(kron(x, y))^2", ["y", "y"], {}),
+    ("norm2(kron(a, x) - y)^2", ["x", "x"], {"a": "vector"}),
     ("x'*kron(A + c*B, C)*x", ["c", "c"], {"c": "scalar"}),
     ("u'*pinv(X)*y", ["X", "X"], {"X": "matrix(4,2)"}),
     ("u'*pinv(X)*y", ["X", "X"], {"X": "matrix(2,4)"}),
@@ -99,6 +103,7 @@ def test_second_derivatives(expr: str, wrt: list[str], declare: dict[str, str]) 
     ("tr(kron(A, X))", "X", {}, "tr(A)*eye(rows(X))"),  # Cookbook eq. 105
     ("sum(kron(A, X))", "X", {}, "sum(A)*ones(rows(X), cols(X))"),
     ("kron(a, x)", "x", {}, "a*eye(len(x))"),
+    ("kron(a, x)", "x", {"a": "vector"}, "kron(a, eye(len(x)))"),
     ("tr(C'*kron(x, y'))", "x", {}, "C*y"),  # kron(x, y') = x*y'
     ("kron(A + c*B, C + c*D)", "c", {"c": "scalar"},
      "kron(B, C + c*D) + kron(A + c*B, D)"),  # Cookbook eq. 39
