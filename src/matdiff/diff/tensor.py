@@ -222,8 +222,7 @@ def _kron_as_product(node: Node, expand: Expand) -> Node | None:
     """kron of two vectors (or two rows) as a product with the dependent one, by the
     mixed-product rule (Cookbook eq. 511): ``kron(a, u) = kron(a, I) u``,
     ``kron(u, a) = kron(I, a) u``, and for rows ``kron(a', u') = u' kron(a', I)``."""
-    left, right = node.args
-    i = 0 if expand.depends(left) else 1
+    i = 0 if expand.depends(node.args[0]) else 1
     dep, other = node.args[i], node.args[1 - i]
     if expand.depends(other) or dep.shape.kind != other.shape.kind:
         return None
