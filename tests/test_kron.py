@@ -271,3 +271,10 @@ def test_generated_module_sizes_products(backend: str) -> None:
     exec(compile(source, "generated.py", "exec"), scope)  # our own generated module
     check = scope["check_gradient"]
     assert callable(check) and check() is True
+
+
+def test_mathml_forms() -> None:
+    d = matdiff.derivative("kron(A + c*B, C)", "c", declare={"c": "scalar"})
+    assert "<mo>⊗</mo>" in d.mathml
+    p = matdiff.derivative("tr(pinv(X)*A)", "X")
+    assert "<msup><mi>X</mi><mo>+</mo></msup>" in p.mathml
