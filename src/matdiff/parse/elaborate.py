@@ -442,14 +442,6 @@ class Elaborator:
                              f"{shape.describe(show_dim)}", Span(0, len(self.text)),
                              self.text) from None
 
-    def settle_products(self) -> None:
-        """Close the equations between products of unknown sizes (kron, vec) that the
-        text left open, or say which sizes to declare."""
-        for left, right in self.unifier.settle():
-            raise ShapeError(f"the sizes {left} and {right} must be equal, which does not "
-                             "fix the factors; declare the sizes of the kron or vec operands",
-                             Span(0, len(self.text)), self.text)
-
     def _show(self, s: Shape) -> str:
         return s.describe(self.unifier.show)
 
@@ -506,10 +498,8 @@ class Elaborator:
             name = p.attrs[0]
             assert isinstance(name, str)
             return b.vec(args[0]) if name == "vec" else b.apply(name, args[0])
-        if op == "kron":
-            return b.kron(*args)
-        if op == "reshape":
-            return b.reshape(args[0], solve(p.shape))
+        if op in matrix_calls.CALLS:
+            return matrix_calls.build(op, args, solve(p.shape))
         if op == "power":
             return b.power(args[0], args[1])
         assert op == "matpow", op

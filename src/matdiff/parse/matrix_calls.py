@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import ParseError
+from ..errors import ParseError, ShapeError
+from ..ir import build as b
+from ..ir.nodes import Node
 from ..shapes import Shape
+from ..spans import Span
 from .syntax import Call
 from .syntax_tools import size_argument
 
@@ -53,3 +56,17 @@ def call(el: Elaborator, e: Call, plan: type[Plan]) -> Plan:
     m, n = (size_argument(a, el.shapes, el.text) for a in e.args[1:])
     shape = el._rule("reshape", [inner.shape], (m, n), e.span)
     return plan("reshape", (inner,), (m, n), Shape(shape.rows, shape.cols))
+
+
+def build(op: str, args: list[Node], shape: Shape) -> Node:
+    """The IR of a ``kron`` or ``reshape`` plan (``shape``: the plan's, solved)."""
+    return b.kron(*args) if op == "kron" else b.reshape(args[0], shape)
+
+
+def settle_products(el: Elaborator) -> None:
+    """Close the equations between products of unknown sizes (kron, vec) that the text
+    left open (:meth:`~matdiff.shapes.Unifier.settle`), or say which sizes to declare."""
+    for left, right in el.unifier.settle():
+        raise ShapeError(f"the sizes {left} and {right} must be equal, which does not fix "
+                         "the factors; declare the sizes of the kron or vec operands",
+                         Span(0, len(el.text)), el.text)
