@@ -191,6 +191,10 @@ CORPUS: list[Node] = [expr for expr, _ in SNAPSHOTS] + [
     b.power(P, b.expand(b.mul(A, x), matrix("m", "n"))),
     b.mul(T(A), b.expand(z, matrix("m", "n"))),
     b.add(b.expand(z, matrix("m", "n")), b.expand(z, matrix("m", "n"))),
+    # kron, vec, reshape, pinv, adj
+    b.kron(A, X), b.kron(x, T(z)), b.kron(z, A), b.kron(T(x), X), b.kron(x, z),
+    b.vec(A), b.reshape(b.vec(A), matrix("n", "m")), b.mul(b.kron(A, X), b.vec(X)),
+    f("pinv", A), f("adj", S),
 ]
 
 

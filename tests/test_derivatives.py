@@ -143,6 +143,14 @@ CORPUS: list[tuple[str, str, dict[str, str]]] = [
     ("sum(X .^ s)", "s", {"X": "matrix positive"}),
     ("sum(s .^ X)", "s", {"s": "vector positive"}),
     ("tr(A*(W*X + b))", "b", {"b": "vector"}),
+    # kron, vec, reshape, pinv (tall, wide, square), adj
+    ("x'*kron(A, B)*x", "x", {}),
+    ("norm2(kron(A, B)*x - y)^2", "x", {}),
+    ("sum(reshape(x, 2, 3).*A)", "x", {"A": "matrix(2,3)"}),
+    ("tr(pinv(X)*A)", "X", {"X": "matrix(5,3)"}),
+    ("tr(pinv(X)*A)", "X", {"X": "matrix(3,5)"}),
+    ("norm2(pinv(X) - A)^2", "X", {"X": "matrix(n,n)"}),
+    ("tr(adj(X)*A)", "X", {}),
 ]
 IDS = [f"d({e})/d{w}" for e, w, _ in CORPUS]
 
@@ -289,4 +297,7 @@ def test_second_derivatives_expand_every_linear_op(monkeypatch: pytest.MonkeyPat
         matdiff.derivative(expr, [wrt, wrt], declare=declare)
     for expr, wrt, declare in JACOBIANS:
         matdiff.derivative(expr, wrt, declare=declare)
-    assert used == set(tensor.TENSOR_RULES), set(tensor.TENSOR_RULES) - used
+    # kron, vec and reshape have no index form (composite indices): their rules refuse,
+    # which tests/test_kron.py checks
+    expected = set(tensor.TENSOR_RULES) - {"kron", "vec", "reshape"}
+    assert expected <= used, expected - used

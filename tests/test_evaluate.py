@@ -130,6 +130,14 @@ CASES: list[tuple[str, Node, Callable[[], object]]] = [
      lambda: np.tile(E["z"].reshape(M, 1), (1, N))),
     ("expand row", b.add(A, b.expand(T(x), matrix("m", "n"))),
      lambda: E["A"] + np.tile(E["x"], (M, 1))),
+    # kron, vec, reshape, pinv, adj (Cookbook secs. 10.2.1, 10.2.2, 3.6, 1.1)
+    ("kron", b.apply("tr", b.kron(X, S)), lambda: np.trace(np.kron(E["X"], E["S"]))),
+    ("vec", b.mul(T(b.vec(A)), b.vec(P)), lambda: np.sum(E["A"] * E["P"])),
+    ("reshape", b.reshape(b.vec(A), matrix("n", "m")),
+     lambda: np.array([[E["A"].T.flatten()[i + N * j] for j in range(M)] for i in range(N)])),
+    ("pinv", b.apply("pinv", A), lambda: np.linalg.solve(E["A"].T @ E["A"], E["A"].T)
+     if M >= N else E["A"].T @ np.linalg.inv(E["A"] @ E["A"].T)),
+    ("adj", b.apply("adj", X), lambda: np.linalg.det(E["X"]) * np.linalg.inv(E["X"])),
 ]
 ENV["dx"] = RNG.standard_normal(N)
 

@@ -18,7 +18,7 @@ from matdiff.ir import reductions as red
 from matdiff.ir.numbers import finite_decimal
 from matdiff.printing import latex, text, to_latex, to_text
 from matdiff.printing.latex import latex_name
-from matdiff.shapes import SCALAR, Dim, matrix, row, vector
+from matdiff.shapes import SCALAR, Dim, complete_sizes, matrix, row, vector
 
 a, c, d = b.var("a", SCALAR), b.var("c", SCALAR), b.var("b", SCALAR)
 x, y, w = b.var("x", vector("n")), b.var("y", vector("n")), b.var("w", vector("n"))
@@ -254,6 +254,32 @@ CASES: list[tuple[Node, str, str]] = [
      r"M^{\top} \left(z \mathbf{1}_{n}^{\top}\right)"),
 ]
 
+# kron, vec, reshape, pinv, adj: as The Matrix Cookbook writes them (sec. 10.2: A ⊗ B
+# binds looser than a product, AC ⊗ BD; sec. 3.6: the pseudo-inverse A^+)
+CASES += [
+    (b.kron(A, B), "kron(A, B)", r"A \otimes B"),
+    (b.mul(b.kron(A, B), b.kron(C, X)), "kron(A, B)*kron(C, X)",
+     r"\left(A \otimes B\right) \left(C \otimes X\right)"),
+    (b.kron(b.mul(A, B), C), "kron(A*B, C)", r"A B \otimes C"),
+    (b.kron(b.add(A, B), C), "kron(A + B, C)", r"\left(A + B\right) \otimes C"),
+    (b.kron(A, T(b.kron(x, z))), "kron(A, kron(x, z)')",
+     r"A \otimes \left(x \otimes z\right)^{\top}"),
+    (b.vec(X), "vec(X)", r"\operatorname{vec}\left(X\right)"),
+    (b.mul(T(b.vec(X)), b.kron(A, B), b.vec(X)), "vec(X)'*kron(A, B)*vec(X)",
+     r"\operatorname{vec}\left(X\right)^{\top} \left(A \otimes B\right) "
+     r"\operatorname{vec}\left(X\right)"),
+    (b.reshape(b.mul(b.kron(A, B), b.vec(X)), matrix("n", "n")),
+     "reshape(kron(A, B)*vec(X), n, n)",
+     r"\operatorname{reshape}\left(\left(A \otimes B\right) \operatorname{vec}\left(X\right), "
+     r"n, n\right)"),
+    (b.reshape(b.vec(M), matrix("n", "m")), "reshape(vec(M), n, m)",
+     r"\operatorname{reshape}\left(\operatorname{vec}\left(M\right), n, m\right)"),
+    (f("pinv", M), "pinv(M)", "M^{+}"),
+    (T(f("pinv", M)), "pinv(M)'", r"\left(M^{+}\right)^{\top}"),
+    (b.mul(f("pinv", M), M), "pinv(M)*M", "M^{+} M"),
+    (f("adj", X), "adj(X)", r"\operatorname{adj}\left(X\right)"),
+]
+
 
 IDS = [txt for _, txt, _ in CASES]
 
@@ -328,6 +354,7 @@ def test_text_reads_back_to_the_same_value(expr: Node, txt: str, tex: str) -> No
            "z": rng.uniform(0.5, 2, m), "M": rng.standard_normal((m, n)),
            **{s: np.eye(n) + 0.2 * rng.standard_normal((n, n)) for s in "ABCX"}}
     sizes: dict[Dim, int] = {"n": n, "m": m}
+    complete_sizes(sizes, expr.shape.dims)  # kron, vec: products such as n*n
     # A constant alone (vector(1), eye) gets an unnamed dimension from the parser.
     for mine, theirs in zip(expr.shape.dims, parsed.shape.dims, strict=True):
         sizes[theirs] = sizes[mine]

@@ -30,7 +30,7 @@ from matdiff.explain import RULES, Derivation, Step, StepCheckError
 from matdiff.explain.rules import ADJOINT_RULES, DIFFERENTIAL_RULES
 from matdiff.ir.nodes import Node
 from matdiff.parse import parse
-from matdiff.shapes import Shape
+from matdiff.shapes import Shape, complete_sizes, is_product
 from matdiff.testing import finite_difference_jacobian, sample_point
 
 CORPUS = Path(__file__).parent / "corpus" / "cookbook.toml"
@@ -109,7 +109,9 @@ def verify(d: matdiff.Derivative, derivation: Derivation, seed: int = 5) -> int:
     sizes: dict[Any, int] = {}
     for v in variables.values():
         for x in v.shape.dims:
-            sizes.setdefault(x, x if isinstance(x, int) else int(rng.integers(2, 4)))
+            if not is_product(x):  # a product (kron, vec) is its factors' product
+                sizes.setdefault(x, x if isinstance(x, int) else int(rng.integers(2, 4)))
+    complete_sizes(sizes, [x for v in variables.values() for x in v.shape.dims])
     decls = [_decl(n, v, sizes) for n, v in variables.items()]
     names = [str(v.attrs[0]) for v in d.wrt_variables]
     steps = derivation.steps
@@ -146,8 +148,9 @@ def verify(d: matdiff.Derivative, derivation: Derivation, seed: int = 5) -> int:
             dims = tuple(sizes[x] for x in v.shape.dims)
             env["d" + vname] = env[first.group(1)] = _direction(dims, structure, rng)
             continue
-        if "vec(" in text or "_" in lhs or "δ" in text:
-            continue  # Kronecker and index forms
+        if (lhs.startswith("vec(") or "d vec(" in text or "⊗" in text or "_" in lhs
+                or "δ" in text):
+            continue  # Kronecker and index forms (vec(X) itself is in the language)
         expected_dir = _directional(ref, env, vname, env["d" + vname], sizes)
         if lhs == "":
             limit = re.match(r"lim\((\w+)->0\) (.*)$", rhs)

@@ -67,6 +67,7 @@ from .printing import (
     to_latex,
     to_text,
 )
+from .printing.conditions import matrix_function_conditions
 from .printing.expansions import expansion_notes
 from .printing.mathml import (
     equation_mathml,
@@ -478,7 +479,14 @@ class Derivative:
             power, exponent = to_text(n), to_text(p)
             out[f"valid for {exponent} > 0, where {power} = 0 ({power} is undefined "
                 f"for {exponent} < 0)"] = None
-        return tuple(out)
+        return tuple(out) + self._matrix_function_conditions
+
+    @cached_property
+    def _matrix_function_conditions(self) -> tuple[str, ...]:
+        """pinv and adj are differentiable only where their differentials hold: pinv
+        where the rank of X is constant (Golub & Pereyra 1973, eq. 4.12), adj (by its
+        rule through inv) where X is invertible."""
+        return matrix_function_conditions(self.function, self.wrt_variables)
 
     def _check_conditions(self, env: Mapping[str, ArrayLike],
                           known: Mapping[Dim, int]) -> None:

@@ -38,7 +38,7 @@ from .ir.nodes import Node
 from .ir.ops import ELEMENTWISE_FUNCTIONS
 from .ir.products import ProductKind, fold_plan, plan_product
 from .ir.tensor import Index, Tensor
-from .shapes import Dim, Shape, show_dim
+from .shapes import Dim, DimConflict, Shape, complete_sizes, show_dim
 
 Array = NDArray[np.float64]
 
@@ -70,6 +70,14 @@ class _Inputs:
             arr = _as_float_array(key, env[key])
             self._match(key, leaf.shape, arr, origin)
             self.arrays[key] = arr
+        all_dims = [d for n in node.walk() for d in n.shape.dims]
+        try:  # a product dimension (kron, vec) is the product of its factors' sizes
+            complete_sizes(self.sizes, all_dims)
+        except DimConflict as e:
+            raise EvaluationError(
+                f"the inputs disagree on the size of {show_dim(e.a)}: {e.b} from its "
+                f"factors, {self.sizes[e.a]} from {origin.get(e.a, 'the given sizes')}"
+            ) from None
         for n in node.walk():
             for d in n.shape.dims:
                 if d in self.sizes:
@@ -212,6 +220,29 @@ def _unary(fn: Callable[[Array], Any]) -> Impl:
     return lambda node, args, ctx: fn(args[0])
 
 
+def as_matrix(value: Array, shape: Shape) -> Array:
+    """A value as a 2-D array by its slots: a vector is a column, a row a 1 x n."""
+    kind = shape.kind
+    if kind == "matrix":
+        return value
+    return np.reshape(value, (-1, 1) if kind == "vector" else (1, -1) if kind == "row"
+                      else (1, 1))
+
+
+def adjugate(x: Array) -> Array:
+    """The adjugate (transposed cofactor matrix; Cookbook sec. 1.1) through the SVD
+    ``X = U S V'``: ``adj(X) = det(U) det(V) V adj(S) U'`` with ``adj(S)_ii = prod_{j!=i}
+    s_j`` (``adj(AB) = adj(B) adj(A)``, ``adj(Q) = det(Q) Q'`` for orthogonal ``Q``), so a
+    singular X has its adjugate too, with no division by det(X)."""
+    n = x.shape[0]
+    if n == 1:
+        return np.ones((1, 1))
+    u, s, vt = np.linalg.svd(x)
+    others = np.array([np.prod(np.delete(s, i)) for i in range(n)])
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return np.asarray(sign * (vt.T * others) @ u.T)
+
+
 _ELEMENTWISE: dict[str, Callable[[Array], Any]] = {
     "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
     "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
@@ -253,6 +284,14 @@ IMPLEMENTATIONS: dict[str, Impl] = {
     "expand": lambda node, args, ctx: np.broadcast_to(
         args[0][:, None] if node.args[0].shape.kind == "vector" else args[0],
         ctx.dims(node.shape)).copy(),
+    # kron, vec, reshape, pinv, adj
+    "kron": lambda node, args, ctx: np.kron(*(as_matrix(a, n.shape) for a, n in zip(
+        args, node.args, strict=True))).reshape(ctx.dims(node.shape)),
+    "vec": _unary(lambda x: np.reshape(x, -1, order="F")),
+    "reshape": lambda node, args, ctx: np.reshape(np.reshape(args[0], -1, order="F"),
+                                                  ctx.dims(node.shape), order="F"),
+    "pinv": _linalg(np.linalg.pinv, "the pseudo-inverse"),
+    "adj": _linalg(lambda x: adjugate(x), "the adjugate"),
 }
 """``op -> impl(node, argument values, context)``; every op of ``ir.ops.OPS`` has a row."""
 

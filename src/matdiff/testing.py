@@ -24,11 +24,11 @@ from .errors import EvaluationError, LimitError, OptionError
 from .evaluate import evaluate
 from .ir.nodes import Node
 from .printing import to_text
-from .shapes import Dim, show_dim
+from .shapes import Dim, complete_sizes, dim_factors, show_dim
 
 Array = NDArray[np.float64]
 Structure = Literal["general", "symmetrized", "cookbook", "diagonal"]
-_CONDITIONED_OPS = frozenset({"inv", "det", "logdet", "matpow"})
+_CONDITIONED_OPS = frozenset({"inv", "det", "logdet", "matpow", "pinv", "adj"})
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,10 @@ def choose_sizes(nodes: list[Node], rng: np.random.Generator) -> dict[Dim, int]:
     for root in nodes:
         for node in root.walk():
             for d in node.shape.dims:
-                if d not in sizes:
-                    sizes[d] = d if isinstance(d, int) else int(rng.integers(2, 5))
+                for f in dim_factors(d):  # a product's factors are sized, not itself
+                    if f not in sizes:
+                        sizes[f] = f if isinstance(f, int) else int(rng.integers(2, 5))
+    complete_sizes(sizes, [d for root in nodes for n in root.walk() for d in n.shape.dims])
     # before anything is allocated: a declared vector(999999999) is a limit error
     bounded_sizes(sizes, [n.shape.dims for root in nodes for n in root.walk()], show_dim)
     return sizes

@@ -193,4 +193,30 @@ def _one(n: Node, args: Sequence[Obj], env: Mapping[str, Any],
         return _arr(np.broadcast_to(v, _dims(n, sizes)).copy())
     if op in _UNARY:
         return _UNARY[op](args[0])
+    # kron, vec, reshape, adj (pinv is left to floating point)
+    if op == "kron":
+        two = [np.reshape(a, (-1, 1) if m.shape.kind == "vector" else (1, -1)
+                          if m.shape.kind == "row" else a.shape) for a, m in zip(
+                              args, n.args, strict=True)]
+        return _arr(np.reshape(np.kron(*two), _dims(n, sizes)))
+    if op == "vec":
+        return _arr(np.reshape(args[0], -1, order="F"))
+    if op == "reshape":
+        return _arr(np.reshape(np.reshape(args[0], -1, order="F"), _dims(n, sizes),
+                               order="F"))
+    if op == "adj":
+        return _adjugate(args[0])
     raise Inexact(op)
+
+
+def _adjugate(x: Obj) -> Obj:
+    """adj(X)_ji = (-1)^(i+j) det(X without row i and column j) (Cookbook sec. 1.1)."""
+    k = x.shape[0]
+    if k == 1:
+        return _arr(np.array([[Fraction(1)]], dtype=object))
+    out = np.empty((k, k), dtype=object)
+    for i in range(k):
+        for j in range(k):
+            minor = np.delete(np.delete(x, i, axis=0), j, axis=1)
+            out[j, i] = (-1) ** (i + j) * _det(_arr(minor))[()]
+    return _arr(out)

@@ -145,6 +145,8 @@ class _Converter:
                 sp.Trace(args[0].T * args[0] if a.shape.kind != "row" else args[0] * args[0].T))
         if op == "sum" and size_of(n) is not None:  # reduce: rows(X), len(x): the size
             return self.dim(size_of(n))
+        if op == "kron":  # kron (SymPy's KroneckerProduct; vec, pinv, adj have none)
+            return sp.KroneckerProduct(*args)
         if op in ELEMENTWISE:
             f = getattr(sp, _fn_name(op))
             return f(args[0]) if shape.is_scalar else args[0].applyfunc(f)
@@ -235,6 +237,10 @@ class _Back:
             (sp.Rational, self._number),
             (sp.Float, self._float),
             (MatrixElement, self._element),
+            # kron
+            (sp.KroneckerProduct, lambda e: "kron(" + ", ".join(
+                self.text(a) for a in e.args[:1]) + ", " + (self.text(e.args[1]) if len(
+                    e.args) == 2 else self.text(sp.KroneckerProduct(*e.args[1:]))) + ")"),
         ]
 
     def text(self, e: Any) -> str:

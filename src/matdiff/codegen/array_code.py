@@ -44,7 +44,7 @@ from ..ir.nodes import Node
 from ..ir.numbers import finite_decimal
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
 from ..ir.products import ProductKind, fold_plan, plan_product, split_factors
-from ..shapes import SCALAR, Dim, Shape, show_dim
+from ..shapes import SCALAR, Dim, Shape, dim_factors, is_product, show_dim
 from .backends import Backend, get_backend
 
 # Python's operator precedence, lowest first (the levels this printer emits).
@@ -72,6 +72,8 @@ PRECEDENCE: dict[str, int] = {
     **_FUNCTIONS_ATOM,
     "logsumexp": ATOM, "softmax": ATOM,  # reduce
     "expand": ATOM,
+    # kron, vec, reshape, pinv, adj
+    "kron": ATOM, "vec": ATOM, "reshape": ATOM, "pinv": ATOM, "adj": MUL,
 }
 """The precedence of the code each op prints.  A row may return a different one for a
 special form (a negative number is ``UNARY``; ``x'`` of a vector is ``x`` itself)."""
@@ -174,6 +176,8 @@ def size_code(sizes: Mapping[Dim, str], d: Dim) -> str:
         return expr
     if isinstance(d, int):
         return str(d)
+    if is_product(d):  # kron, vec: the product of the factors' sizes
+        return "(" + " * ".join(size_code(sizes, f) for f in dim_factors(d)) + ")"
     raise UnsupportedError(
         f"no size expression for dimension {show_dim(d)}: pass it in sizes, "
         f"e.g. {{{str(d)!r}: 'X.shape[0]'}}")
@@ -434,7 +438,39 @@ ROWS: dict[str, Row] = {
     "softplus": _softplus,
     # implicit expansion
     "expand": _expand,
+    # kron, vec, reshape, pinv, adj
+    "kron": lambda p, node: _kron(p, node),
+    "vec": lambda p, node: _vec_code(p, node.args[0]),
+    "reshape": lambda p, node: _wrap(Code(p.call("reshape", _vec_code(p, node.args[0]), (
+        f"({p.size(node.attrs[1])}, {p.size(node.attrs[0])})")), ATOM), ATOM) + ".T",
+    "pinv": _call("pinv"),
+    # det(X)*inv(X) (Cookbook sec. 1.1); the evaluator's cofactors also take a singular X
+    "adj": lambda p, node: Code(f"{p.call('det', p.arg(node.args[0]))} * "
+                                f"{p.call('inv', p.arg(node.args[0]))}", MUL),
 }
+
+
+def _vec_code(p: Printer, x: Node) -> str:
+    """vec(X), column-major: the rows of X' one after another (a 1-D value is itself)."""
+    code = p.code(x)
+    if x.shape.kind != "matrix":
+        return code.text
+    return p.call("reshape", _wrap(code, ATOM) + ".T", "(-1,)")
+
+
+def _kron(p: Printer, node: Node) -> str:
+    """kron: two 1-D values of one kind are kron'd as they are (a column or a row
+    again); otherwise a 1-D operand is made the column or row it stands for."""
+    a, c = node.args
+    if a.shape.kind == c.shape.kind and a.shape.kind in ("vector", "row"):
+        return p.call("kron", p.arg(a), p.arg(c))
+
+    def two_d(x: Node) -> str:
+        kind = x.shape.kind
+        if kind == "matrix":
+            return p.arg(x)
+        return p.call("reshape", p.arg(x), "(-1, 1)" if kind == "vector" else "(1, -1)")
+    return p.call("kron", two_d(a), two_d(c))
 """``op -> row(printer, node)``: the code of one node; one row per op in ``ir.ops.OPS``."""
 
 

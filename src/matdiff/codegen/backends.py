@@ -70,6 +70,7 @@ FUNCTION_KEYS: tuple[str, ...] = (
     # everything else the code generator calls
     "maximum", "heaviside", "sum", "norm", "trace", "det", "slogdet", "inv", "diag",
     "outer", "eye", "full", "ones", "zeros", "matrix_power", "solve",
+    "kron", "reshape", "pinv",
     # index-form tensors (codegen/einsum.py, codegen/outer.py)
     "einsum", "broadcast_to", "stack", "matmul",
     # reduce: logsumexp(x, axis) and over every entry (axis None), the largest entry (for
@@ -90,6 +91,7 @@ NUMPY_NAMES: Mapping[str, str] = MappingProxyType({
     # term taken out, so it is stable for any finite input (only np in scope)
     "logsumexp": "logaddexp.reduce",
     "logsumexp_all": "logaddexp.reduce",
+    "pinv": "linalg.pinv",
 })
 
 NUMPY = Backend("numpy", "np", NUMPY_NAMES, imports="import numpy as np")
@@ -111,6 +113,7 @@ TORCH = Backend(
         "matrix_power": "linalg.matrix_power",
         "solve": "linalg.solve",
         "max": "amax",
+        "pinv": "linalg.pinv",
     }),
     MappingProxyType({
         # relu is printed as maximum(x, 0); torch.maximum wants two tensors

@@ -62,7 +62,7 @@ def _check_shapes(**arrays):
             raise ValueError(f"{{name}} must have shape ({{', '.join(map(str, want))}}), "
                              f"got an array of shape {{got}}")
         for axis, (d, n) in enumerate(zip(want, got)):
-            known = d if isinstance(d, int) else dims.get(d)
+            known = _size(d, dims)
             if known is not None and known != n:
                 raise ValueError(f"{{name}}.shape[{{axis}}] is {{n}}, but dimension {{d}} "
                                  f"is {{known}}; {{name}} must have shape "
@@ -70,12 +70,30 @@ def _check_shapes(**arrays):
             dims.setdefault(d, n)
 
 
+def _size(d, sizes):
+    """A dimension's size: an int, a name's, or a product's (m*n, of kron or vec) from
+    its factors; None when a factor is not known yet."""
+    if isinstance(d, int):
+        return d
+    if d in sizes:
+        return sizes[d]
+    if "*" not in d:
+        return None
+    total = 1
+    for factor in d.split("*"):
+        size = int(factor) if factor.isdigit() else sizes.get(factor)
+        if size is None:
+            return None
+        total *= size
+    return total
+
+
 def _sample(rng, sizes):
     """Random inputs that respect the declarations (spd, symmetric, positive, ...)."""
     import numpy
     point = {{}}
     for name, want in _SHAPES.items():
-        shape = tuple(d if isinstance(d, int) else sizes[d] for d in want)
+        shape = tuple(_size(d, sizes) for d in want)
         a = rng.normal(size=shape)
         props = _DECLARED.get(name, ())
         if "spd" in props:
@@ -96,8 +114,10 @@ def check_gradient(seed=0, step=1e-6, tolerance=1e-5):
     import numpy
     _prepare()
     rng = numpy.random.default_rng(seed)
-    sizes = {{d: 3 + k for k, d in enumerate(sorted({{d for s in _SHAPES.values()
-                                                     for d in s if isinstance(d, str)}}))}}
+    sizes = {{d: 3 + k for k, d in enumerate(sorted({{f for s in _SHAPES.values()
+                                                     for d in s if isinstance(d, str)
+                                                     for f in d.split("*")
+                                                     if not f.isdigit()}}))}}
     point = _sample(rng, sizes)
     direction = _sample(rng, sizes)[{wrt!r}]
     stages = [(f, grad)] + ([(grad, hessian)] if _HAS_HESSIAN else [])

@@ -213,3 +213,30 @@ def _softmax(node: Node, d: Sequence[Node | None]) -> Node | None:
 
 
 DIFFERENTIALS.update({"logsumexp": _logsumexp, "softmax": _softmax})
+# kron, vec, reshape, pinv, adj
+def _pinv(x: Node, dx: Node) -> Node:
+    """Golub & Pereyra (1973), eq. 4.12 (also The Matrix Cookbook, sec. 3.6), valid where
+    the rank of X is constant: ``dP = -P dX P + P P' dX' (I - X P) + (I - P X) dX' P' P``."""
+    p = b.apply("pinv", x)
+    rows, cols = x.shape.rows, x.shape.cols
+    assert rows is not None and cols is not None
+    dxt, pt = b.transpose(dx), b.transpose(p)
+    return b.add(b.neg(b.mul(p, dx, p)),
+                 b.mul(p, pt, dxt, b.sub(b.eye(rows), b.mul(x, p))),
+                 b.mul(b.sub(b.eye(cols), b.mul(p, x)), dxt, pt, p))
+
+
+def _adj(x: Node, dx: Node) -> Node:
+    """``d adj(X) = adj(X) tr(inv(X) dX) - adj(X) dX inv(X)`` for invertible X: the
+    product rule on adj(X) = det(X) inv(X) (Cookbook sec. 1.1, eqs. 46 and 59)."""
+    a, inv = b.apply("adj", x), b.apply("inv", x)
+    return b.sub(b.mul(a, b.apply("tr", b.mul(inv, dx))), b.mul(a, dx, inv))
+
+
+DIFFERENTIALS.update({
+    "kron": _product(b.kron),  # d kron(A, B) = kron(dA, B) + kron(A, dB) (Cookbook eq. 39)
+    "vec": _unary(lambda u, du: b.vec(du)),
+    "reshape": lambda node, d: None if d[0] is None else b.reshape(d[0], node.shape),
+    "pinv": _unary(_pinv),
+    "adj": _unary(_adj),
+})

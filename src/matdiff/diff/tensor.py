@@ -200,6 +200,43 @@ def _diagv(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
     return expand(node.args[0], (i, i))
 
 
+def _composite(node: Node, out: tuple[Index, ...], expand: Expand) -> list[Term]:
+    """``vec``, ``reshape`` and ``kron`` index an entry by a pair of indices folded into
+    one (``vec(X)_(i + m*j) = X_ij``), which the index form cannot write.  By a scalar
+    variable no index of the variable is needed: the linear map ``dc -> L(dc)`` is the
+    value ``L(1)`` itself (``d kron(A + c*B, C)/dc = kron(B, C)``)."""
+    if not expand.vidx:
+        return [term(Factor(node.substitute({expand.dv: b.const(1)}), out))]
+    if node.op == "kron":
+        product = _kron_as_product(node, expand)
+        if product is not None:
+            return _mul(product, out, expand)
+    raise UnsupportedError(
+        f"the index form of {node.op} of an expression that depends on the variable needs "
+        "a composite index (vec(X)_(i+m*j) = X_ij), which matdiff does not support: "
+        "gradients of scalar expressions through kron, vec and reshape are supported, "
+        "Jacobians and higher orders through them are not (for d vec(F)/d vec(X)' "
+        "differentiate F itself: its Kronecker form is printed)")
+
+
+def _kron_as_product(node: Node, expand: Expand) -> Node | None:
+    """kron of two vectors (or two rows) as a product with the dependent one, by the
+    mixed-product rule (Cookbook eq. 511): ``kron(a, u) = kron(a, I) u``,
+    ``kron(u, a) = kron(I, a) u``, and for rows ``kron(a', u') = u' kron(a', I)``."""
+    i = 0 if expand.depends(node.args[0]) else 1
+    dep, other = node.args[i], node.args[1 - i]
+    if expand.depends(other) or dep.shape.kind != other.shape.kind:
+        return None
+    kind = dep.shape.kind
+    n = dep.shape.rows if kind == "vector" else dep.shape.cols
+    if kind not in ("vector", "row") or n is None:
+        return None
+    eye = b.eye(n)
+    if kind == "vector":
+        return b.mul(b.kron(other, eye) if i == 1 else b.kron(eye, other), dep)
+    return b.mul(dep, b.kron(other, eye) if i == 1 else b.kron(eye, other))
+
+
 TENSOR_RULES: dict[str, TensorRule] = {
     "add": lambda node, out, expand: [t for a in node.args if expand.depends(a)
                                       for t in expand(a, out)],
@@ -214,6 +251,10 @@ TENSOR_RULES: dict[str, TensorRule] = {
     "diagv": _diagv,
     # implicit expansion
     "expand": lambda node, out, expand: _expand(node, out, expand),
+    # kron, vec, reshape: their index forms pair two indices into one (a composite index)
+    "kron": lambda node, out, expand: _composite(node, out, expand),
+    "vec": lambda node, out, expand: _composite(node, out, expand),
+    "reshape": lambda node, out, expand: _composite(node, out, expand),
 }
 
 

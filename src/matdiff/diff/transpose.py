@@ -20,6 +20,9 @@ cotangent of operand ``i`` (an expression of that operand's shape), i.e. the adj
 broadcast of ``s``    ``sum(ct)``
 ``v`` expanded         ``ct*1`` (a column repeated across the columns: summed over them);
                       ``1'*ct`` (a row repeated down the rows)
+``vec(U)``            ``reshape(ct, rows(U), cols(U))`` (and the other way round)
+``kron(U, B)``        ``kron(I, 1_p') (ct .* kron(1, B)) kron(I, 1_q)`` for B p x q
+``kron(A, U)``        ``kron(1_m', I) (ct .* kron(A, 1)) kron(1_n, I)`` for A m x n
 ====================  ===========================================================
 """
 
@@ -30,7 +33,7 @@ from collections.abc import Callable
 from ..errors import UnsupportedError
 from ..ir import build as b
 from ..ir.nodes import Node
-from ..shapes import Shape
+from ..shapes import Dim, Shape
 
 Adjoint = Callable[[Node, int, Node], Node]
 
@@ -73,6 +76,66 @@ def _sum(node: Node, i: int, ct: Node) -> Node:
     return ct if u.shape.is_scalar else b.mul(ct, b.fill(1, u.shape))
 
 
+def _kron(node: Node, i: int, ct: Node) -> Node:
+    """The adjoint of ``U -> kron(U, B)``: each entry of ``U`` scales one block, so its
+    cotangent is the block of ``ct`` weighted by ``B`` and summed,
+    ``G_ij = sum_kl ct[(i,k),(j,l)] B_kl``; the mask ``kron(ones, B)`` weights the blocks
+    and the products with ``kron(I, 1')`` and ``kron(I, 1)`` sum them (likewise for the
+    second operand with the roles of the factors exchanged)."""
+    u, other = node.args[i], node.args[1 - i]
+    special = _kron_structured(u, other, i, ct)
+    if special is not None:
+        return special
+    ones_u = b.fill(1, u.shape)
+    weighted = b.hadamard(ct, b.kron(ones_u, other) if i == 0 else b.kron(other, ones_u))
+
+    def summing(mine: Dim | None, theirs: Dim | None, left: bool) -> Node | None:
+        if theirs is None:  # the other operand has no such axis: nothing to sum
+            return None
+        ones = b.fill(1, Shape(theirs, None))
+        if left:
+            ones = b.transpose(ones)
+        keep = b.const(1) if mine is None else b.eye(mine)
+        return b.kron(keep, ones) if i == 0 else b.kron(ones, keep)
+
+    left = summing(u.shape.rows, other.shape.rows, True)
+    right = summing(u.shape.cols, other.shape.cols, False)
+    return b.mul(*(f for f in (left, weighted, right) if f is not None))
+
+
+def _square(n: Node) -> bool:
+    return n.shape.kind == "matrix" and n.shape.rows == n.shape.cols
+
+
+def _kron_structured(u: Node, other: Node, i: int, ct: Node) -> Node | None:
+    """The block sums in closed form for the cotangents ``tr`` and ``sum`` pass on and
+    for a Kronecker cotangent: ``<c I, kron(U, B)> = c tr(U) tr(B)`` (square U, B; the
+    Cookbook's tr(A (x) B) = tr(A) tr(B)), ``<c 1, kron(U, B)> = c sum(U) sum(B)``,
+    ``<kron(P, Q), kron(U, B)> = <P, U> <Q, B>``."""
+    scalars = [f for f in (ct.args if ct.op == "mul" else (ct,)) if f.shape.is_scalar]
+    cores = [f for f in (ct.args if ct.op == "mul" else (ct,)) if not f.shape.is_scalar]
+    if len(cores) > 1:  # U*I = U: tr's cotangent c*I reaches a product as U*(c*I)
+        cores = [f for f in cores if f.op != "eye"]
+    if len(cores) != 1:
+        return None
+    core, scale = cores[0], scalars
+    while core.op == "transpose" and core.args[0].op == "transpose":  # (U')' = U
+        core = core.args[0].args[0]
+    if core.op == "transpose" and core.args[0].op == "kron":  # kron(P, Q)' = kron(P', Q')
+        core = b.kron(*(b.transpose(f) for f in core.args[0].args))
+    if core.op == "eye" and _square(u) and _square(other):
+        assert u.shape.rows is not None
+        return b.mul(*scale, b.apply("tr", other), b.eye(u.shape.rows))
+    if core.op == "fill":
+        return b.mul(*scale, b.const(core.attrs[0]), b.apply("sum", other),
+                     b.fill(1, u.shape))
+    if core.op == "kron" and core.args[i].shape == u.shape:
+        mine, theirs = core.args[i], core.args[1 - i]
+        if theirs.shape == other.shape:
+            return b.mul(*scale, b.inner(theirs, other), mine)
+    return None
+
+
 TRANSPOSES: dict[str, Adjoint] = {
     "add": lambda node, i, ct: ct,
     "mul": _mul,
@@ -86,6 +149,10 @@ TRANSPOSES: dict[str, Adjoint] = {
     "diagv": lambda node, i, ct: b.apply("diagm", ct),
     # implicit expansion
     "expand": lambda node, i, ct: _expand(node, ct),
+    # kron, vec, reshape
+    "kron": _kron,
+    "vec": lambda node, i, ct: b.reshape(ct, node.args[0].shape),
+    "reshape": lambda node, i, ct: b.reshape(ct, node.args[0].shape),
 }
 
 

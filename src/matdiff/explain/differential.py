@@ -176,6 +176,10 @@ def _unary(node: Node, arg: Node) -> Node:
         return b.broadcast(arg, node.attrs[0])
     if node.op == "expand":
         return b.expand(arg, node.attrs[0])
+    if node.op == "reshape":  # reshape's sizes are attributes; vec folds a vector
+        return b.reshape(arg, node.shape)
+    if node.op == "vec":
+        return b.vec(arg)
     return b.apply(node.op, arg)
 
 

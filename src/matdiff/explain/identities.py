@@ -22,6 +22,7 @@ from ..evaluate import evaluate
 from ..ir import build as b
 from ..ir.nodes import Node
 from ..parse import Parsed, parse
+from ..shapes import complete_sizes, is_product
 from ..simplify import RULES, Rewrite, Simplifier, check_defined, simplify
 from ..simplify.rule import Rule, procedure_rule
 from ..testing import Array, choose_sizes, sample_point
@@ -173,8 +174,10 @@ def identity(lhs: str, rhs: str, declare: Declarations = None, seed: int = 0,
     rng = np.random.default_rng(seed)
     variables = both.variables
     # Sizes 2..3: a counterexample small enough to read; fixed sizes stay.
+    drawn = choose_sizes([both.expr, *variables.values()], rng)
     sizes = {d: (d if isinstance(d, int) else int(rng.integers(2, 4)))
-             for d in choose_sizes([both.expr, *variables.values()], rng)}
+             for d in drawn if not is_product(d)}
+    complete_sizes(sizes, drawn)  # kron, vec: a product is its factors' product
     worst = 0.0
     counterexample: dict[str, Array] | None = None
     for _ in range(points):

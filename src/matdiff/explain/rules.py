@@ -119,6 +119,21 @@ RULES: dict[str, RuleName] = {
                                  "分子布局：混合布局的转置", "seed 003"),
     "layout-denominator": RuleName("denominator layout: the numerator layout transposed",
                                    "分母布局：分子布局的转置", "seed 003"),
+    # --- kron, vec, reshape, pinv, adj
+    "d-kron": RuleName("d kron(A, B) = kron(dA, B) + kron(A, dB)", "克罗内克积的微分",
+                       "Matrix Cookbook (eq. 39)"),
+    "d-vec": RuleName("d vec(X) = vec(dX), d reshape(U) = reshape(dU)",
+                      "向量化与微分可交换（线性）", "Matrix Cookbook (sec. 10.2.2)"),
+    "d-pinv": RuleName("d pinv(X) = -P dX P + P P' dX' (I - X P) + (I - P X) dX' P' P, "
+                       "P = pinv(X), where the rank of X is constant", "伪逆的微分（秩不变处）",
+                       "Golub & Pereyra 1973 (eq. 4.12); Matrix Cookbook (sec. 3.6)"),
+    "d-adj": RuleName("d adj(X) = adj(X) tr(inv(X) dX) - adj(X) dX inv(X) (X invertible)",
+                      "伴随矩阵的微分（X 可逆）", "Matrix Cookbook (sec. 1.1, eqs. 42, 40)"),
+    "kron-blocks": RuleName("<G, kron(U, B)> = sum of the blocks of G weighted by B",
+                            "克罗内克积的伴随：按 B 加权的分块求和",
+                            "Matrix Cookbook (sec. 10.2.1)"),
+    "vec-reshape": RuleName("<g, vec(U)> = <reshape(g), U>", "vec 的伴随是 reshape",
+                            "Matrix Cookbook (sec. 10.2.2)"),
     # --- the limit method (seed 000)
     "limit-definition": RuleName("definition of the derivative along W",
                                  "方向导数的定义", "seed 000, property 2"),
@@ -148,6 +163,8 @@ DIFFERENTIAL_RULES: dict[str, str] = {
     "sigmoid": "d-sigmoid", "softplus": "d-softplus",
     "logsumexp": "d-logsumexp", "softmax": "d-softmax",  # reduce
     "expand": "d-expand",
+    # kron, vec, reshape, pinv, adj
+    "kron": "d-kron", "vec": "d-vec", "reshape": "d-vec", "pinv": "d-pinv", "adj": "d-adj",
 }
 # Which trace property an adjoint-rule application (diff.transpose_linear's trace) uses.
 ADJOINT_RULES: dict[str, str] = {
@@ -156,6 +173,8 @@ ADJOINT_RULES: dict[str, str] = {
     "ediv": "inner-product", "broadcast": "inner-product", "diagm": "inner-product",
     "diagv": "inner-product",
     "expand": "expand-sum",
+    # kron, vec, reshape
+    "kron": "kron-blocks", "vec": "vec-reshape", "reshape": "vec-reshape",
 }
 
 

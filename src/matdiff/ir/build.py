@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from ..shapes import SCALAR, Dim, Shape
+from ..shapes import multiply as _multiply
 from .nodes import Node, make
 
 Number = int | Fraction
@@ -173,3 +174,49 @@ def inner(a: Node, b: Node) -> Node:
     if kind == "row":
         return mul(a, transpose(b))
     return apply("tr", mul(transpose(a), b))
+
+
+# kron, vec, reshape: the constructors fold what is not a Kronecker product or a reshape
+def kron(a: Node, c: Node) -> Node:
+    """``kron(a, c)``; with a scalar operand it is the product ``a*c`` (Cookbook
+    sec. 10.2.1: every block is ``a_ij * c``)."""
+    if a.shape.is_scalar or c.shape.is_scalar:
+        return mul(a, c)
+    # a column with a row is their outer product: kron(u, v') = u*v', kron(u', v) = v*u'
+    if a.shape.kind == "vector" and c.shape.kind == "row":
+        return mul(a, c)
+    if a.shape.kind == "row" and c.shape.kind == "vector":
+        return mul(c, a)
+    if a.op == "eye" and c.op == "eye":  # I_m (x) I_n = I_mn
+        rows = a.shape.rows
+        assert rows is not None and c.shape.rows is not None
+        return eye(_multiply(rows, c.shape.rows))
+    return make("kron", (a, c))
+
+
+def vec(x: Node) -> Node:
+    """``vec(x)``: a column is its own vec, a row's is its transpose, and
+    ``vec(reshape(v, m, n)) = v``."""
+    kind = x.shape.kind
+    if kind == "vector":
+        return x
+    if kind == "row":
+        return transpose(x)
+    if x.op == "reshape" and x.args[0].shape.kind == "vector":
+        return x.args[0]
+    return make("vec", (x,))
+
+
+def reshape(x: Node, shape: Shape) -> Node:
+    """``x``'s entries, column by column, in ``shape`` (the inverse of ``vec``): a vector
+    or a row as itself or its transpose, a matrix as ``reshape(u, m, n)``."""
+    if shape.kind == "vector":
+        return vec(x)
+    if shape.kind == "row":
+        return transpose(vec(x))
+    assert shape.rows is not None and shape.cols is not None
+    if x.op == "vec" and x.args[0].shape == shape:
+        return x.args[0]
+    if x.shape == shape:
+        return x
+    return make("reshape", (x,), (shape.rows, shape.cols))

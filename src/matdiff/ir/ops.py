@@ -20,10 +20,14 @@ from typing import Literal
 
 from ..shapes import (
     SCALAR,
+    Dim,
     DimConflict,
+    DimProduct,
+    DimVar,
     Shape,
     ShapeMismatch,
     Unify,
+    multiply,
     same_slot,
     show_dim,
 )
@@ -214,6 +218,55 @@ def _diagv(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> 
     return Shape(s.rows, None)
 
 
+# kron, vec, reshape, pinv, adj: shape rules
+def _kron(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
+    """kron of m x n and p x q is (m*p) x (n*q) (Cookbook sec. 10.2.1); an empty slot
+    is one, so two vectors give a vector and a vector with a row a matrix.  The factors
+    are listed fastest-varying first, as ``vec`` lists rows before columns (entry
+    ``(i, k)`` of the rows is ``k + p*i``), so that unknown sizes pair as the indices do:
+    ``kron(A, B)*vec(X)`` makes X cols(B) x cols(A) (Cookbook eq. 520)."""
+    a, c = shapes
+    rows = None if a.rows is None and c.rows is None else multiply(c.rows or 1, a.rows or 1)
+    cols = None if a.cols is None and c.cols is None else multiply(c.cols or 1, a.cols or 1)
+    return Shape(rows, cols)
+
+
+def entries(s: Shape) -> Dim:
+    """The number of entries of a value of shape ``s`` (a product of dimensions)."""
+    return multiply(*s.dims) if s.dims else 1
+
+
+def _vec(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
+    s = shapes[0]
+    if s.is_scalar:
+        raise ShapeMismatch("vec stacks the columns of a vector or matrix; got a scalar "
+                            "(a scalar is already its own vec)")
+    return Shape(entries(s), None)
+
+
+def _reshape(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
+    s = shapes[0]
+    m, n = attrs
+    assert isinstance(m, int | str | DimVar | DimProduct)
+    assert isinstance(n, int | str | DimVar | DimProduct)
+    if s.is_scalar:
+        raise ShapeMismatch("reshape needs a vector or matrix, got a scalar")
+    try:
+        unify(entries(s), multiply(m, n))
+    except DimConflict:
+        raise ShapeMismatch(
+            f"reshape to {show_dim(m)} x {show_dim(n)} needs {show_dim(multiply(m, n))} "
+            f"entries, but its operand ({_fmt(s)}) has {show_dim(entries(s))}") from None
+    return Shape(m, n)
+
+
+def _pinv(shapes: Sequence[Shape], attrs: tuple[object, ...], unify: Unify) -> Shape:
+    s = shapes[0]
+    if s.kind != "matrix":
+        raise ShapeMismatch(f"pinv needs a matrix, got {_fmt(s)}")
+    return s.T
+
+
 # --- the table ---------------------------------------------------------------------
 
 ELEMENTWISE_FUNCTIONS: tuple[str, ...] = (
@@ -281,6 +334,18 @@ _ROWS += [
 _ROWS += [
     OpSpec("expand", 1, _expand, "a column v repeated across the columns of a matrix "
            "(v*ones(n)'), or a row r down its rows (ones(m)*r)", linear="all"),
+]
+# kron, vec, reshape, pinv, adj
+_ROWS += [
+    OpSpec("kron", 2, _kron, "kron(A, B): the Kronecker product, blocks A_ij*B",
+           linear="each", surface="kron"),
+    OpSpec("vec", 1, _vec, "vec(X): the columns of X stacked into one vector",
+           linear="all", surface="vec"),
+    OpSpec("reshape", 1, _reshape, "reshape(U, m, n): U's entries, column by column, "
+           "as an m x n matrix (attrs: m, n)", linear="all", surface="reshape"),
+    OpSpec("pinv", 1, _pinv, "pinv(X): the Moore-Penrose pseudo-inverse", surface="pinv"),
+    OpSpec("adj", 1, _keep(_square("adj")), "adj(X): the adjugate, the transposed "
+           "cofactor matrix", surface="adj"),
 ]
 
 OPS: dict[str, OpSpec] = {row.name: row for row in _ROWS}

@@ -21,6 +21,7 @@ from ..ir.nodes import Node
 from ..shapes import Shape
 from .declarations import Declare, read_declarations
 from .elaborate import FUNCTIONS, Elaborator
+from .matrix_calls import settle_products
 from .reader import MAX_DEPTH, MAX_LENGTH, read_expression
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "Parsed", "parse"]
@@ -61,6 +62,7 @@ def parse(text: str, declare: Declare = None, shape: Shape | None = None) -> Par
     plan = elaborator.infer(syntax)
     if shape is not None:
         elaborator.expect(plan, shape)
+    settle_products(elaborator)
     expr = elaborator.build(plan)
     elaborator.check_constants(expr)
     variables = {name: elaborator.variable(name) for name in elaborator.used}

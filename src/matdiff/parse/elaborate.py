@@ -56,7 +56,7 @@ from ..shapes import (
     show_dim,
 )
 from ..spans import Span
-from . import reductions
+from . import matrix_calls, reductions
 from .accumulate import Accumulator
 from .declarations import GREEK, Declaration, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
@@ -80,7 +80,8 @@ FUNCTIONS = frozenset(SURFACE_FUNCTIONS)
 _VARIABLE_LIKE = re.compile(r"[A-Za-z][0-9_]*")  # x, X1, W_2: a call of these is a typo
 
 _OPERATION = {"+": "addition", "-": "subtraction", "*": "matrix product", "/": "division",
-              ".*": "elementwise product", "./": "elementwise division"}
+              ".*": "elementwise product", "./": "elementwise division",
+              "⊗": "Kronecker product"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +272,8 @@ class Elaborator:
             return Recipe(ir, None, self._rule("add", [ls, rs], (), span, what))
         if op == "*":
             return Recipe("mul", None, self._rule("mul", [ls, rs], (), span, what))
+        if op == "⊗":
+            return Recipe("kron", None, self._rule("kron", [ls, rs], (), span))
         if op == "/":
             if not rs.is_scalar:
                 raise ShapeError(
@@ -403,6 +406,8 @@ class Elaborator:
             inner = self.infer(e.args[0])
             shape = reductions.plan(e, dim, inner.shape, self.text)
             return Plan("reduce", (inner,), (name, dim), shape)
+        if name in matrix_calls.CALLS:
+            return matrix_calls.call(self, e, Plan)
         if len(e.args) != 1:
             raise ParseError(f"{name} takes exactly one argument, got {len(e.args)}",
                              e.span, self.text)
@@ -454,6 +459,8 @@ class Elaborator:
                 or _VARIABLE_LIKE.fullmatch(name)):
             return ParseError(f"{name} is a variable, not a function (for a product write "
                               f"{name}*(...))", e.name_span, self.text)
+        if (hint := matrix_calls.matrix_function_hint(name)) is not None:
+            return ParseError(hint, e.name_span, self.text)
         close = difflib.get_close_matches(name, sorted(FUNCTIONS), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         return ParseError(f"unknown function {name}; valid functions are: "
@@ -569,7 +576,9 @@ class Elaborator:
         if op == "apply":
             name = p.attrs[0]
             assert isinstance(name, str)
-            return b.apply(name, args[0])
+            return b.vec(args[0]) if name == "vec" else b.apply(name, args[0])
+        if op in matrix_calls.CALLS:
+            return matrix_calls.build(op, args, solve(p.shape))
         if op == "power":
             return b.power(args[0], args[1])
         if op == "reduce":
@@ -602,6 +611,8 @@ class Elaborator:
                 acc.extend("mul", factor)
             elif recipe.op == "hadamard":
                 acc.extend("hadamard", right)
+            elif recipe.op == "kron":
+                acc.reset(b.kron(acc.node(), right))
             else:
                 assert recipe.op == "ediv"
                 acc.reset(self._division(b.ediv(acc.node(), right), divisor))

@@ -143,7 +143,7 @@ def _operator_span(node: Tree[Token]) -> Span:
 _OPERAND = "an operand (a number, a name, a function call or '(')"
 _OPERATOR = "an operator (+ - * / .* ./ ^ .^ or the transpose ' or .')"
 _OPERATOR_TERMINALS = frozenset(
-    {"ADD", "SUB", "MUL", "DIV", "EMUL", "EDIV", "POW", "EPOW", "QUOTE", "DOTQUOTE"})
+    {"ADD", "SUB", "MUL", "DIV", "EMUL", "EDIV", "POW", "EPOW", "QUOTE", "DOTQUOTE", "KRON"})
 _DECL_HINT = " (a declaration reads like 'x: vector(n)' or 'S: matrix(n, n) symmetric')"
 _CHAR_HINTS = {
     ".": " (numbers are written 2, 2.5 or .5; the elementwise operators are .* ./ .^, "

@@ -95,7 +95,7 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Chain:
     """``first op1 x1 op2 x2 ...``, left-associative, all operators of one precedence
-    level (``+ -`` or ``* / .* ./``)."""
+    level (``+ -``, ``⊗`` or ``* / .* ./``)."""
 
     span: Span
     first: Expr
@@ -214,6 +214,7 @@ class ToSyntax(Transformer[Token, Expr]):
         return Chain(_meta_span(meta), first, tuple(steps))
 
     sum = _chain
+    kron = _chain
     product = _chain
 
     def binding(self, meta: Meta, children: list[Token | Expr]) -> Binding:

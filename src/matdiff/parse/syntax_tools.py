@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator, Mapping
 from fractions import Fraction
 
 from ..errors import ParseError, ShapeError
-from ..shapes import Dim, Shape
+from ..shapes import Dim, Shape, multiply
 from ..spans import Span
 from .declarations import default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
@@ -82,6 +82,10 @@ def size_argument(e: Expr, shapes: Mapping[str, Shape], text: str) -> Dim:
         return int(v)
     if isinstance(e, Name):  # any name: a dimension may be called exp or ones
         return e.name
+    if isinstance(e, Chain) and all(step.op == "*" for step in e.rest):
+        # a product of sizes, as results print kron's and vec's: rows(A)*rows(B)
+        return multiply(size_argument(e.first, shapes, text),
+                        *(size_argument(step.operand, shapes, text) for step in e.rest))
     if (isinstance(e, Call) and e.name in _SIZE_OF and len(e.args) == 1
             and isinstance(e.args[0], Name)):
         slot, kind = _SIZE_OF[e.name]
@@ -97,8 +101,8 @@ def size_argument(e: Expr, shapes: Mapping[str, Shape], text: str) -> Dim:
         dim = shape.rows if slot == "rows" else shape.cols
         assert dim is not None
         return dim
-    raise ParseError("a size is a positive integer, a dimension name such as n, or "
-                     "rows(X), cols(X), len(x)", e.span, text)
+    raise ParseError("a size is a positive integer, a dimension name such as n, "
+                     "rows(X), cols(X), len(x), or a product of these (m*n)", e.span, text)
 
 
 def suggest_power(text: str, e: Power, op: str) -> str:

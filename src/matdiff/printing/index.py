@@ -323,7 +323,10 @@ def _kron_body(style: _Style, k: KroneckerForm) -> str:
         c1, left = _split_coefficient(term.left)
         c2, right = _split_coefficient(term.right)
         kron = f"{_kron_operand(style, left)} {style.kron} {_kron_operand(style, right)}"
-        terms.append((term.coefficient * c1 * c2, [kron]))
+        c = term.coefficient * c1 * c2
+        if style is TEXT and abs(c) != 1:  # 2*B' ⊗ A: reads back as input (⊗ is looser)
+            kron, c = f"{_coefficient(style, abs(c))}*{kron}", Fraction(1 if c > 0 else -1)
+        terms.append((c, [kron]))
     return _signed_sum(style, terms)
 
 

@@ -38,6 +38,8 @@ PRECEDENCE: dict[str, int] = {
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
     "logsumexp": ATOM, "softmax": ATOM,  # reduce
     "expand": MUL,
+    # kron, vec, reshape, pinv, adj
+    "kron": (ADD + MUL) // 2, "vec": ATOM, "reshape": ATOM, "pinv": SUP, "adj": ATOM,
 }
 """The precedence of what each op prints; rows override it for special forms (a
 negative number is ``NEG``, ``\\frac{1}{3}`` is ``FRAC``, ``c \\mathbf{1}`` is ``MUL``)."""
@@ -144,6 +146,8 @@ class _LatexPrinter(TypesetPrinter):
 Row = Callable[[_LatexPrinter, Node, bool], "str | Printed"]
 
 def _dim(d: Dim) -> str:
+    if isinstance(d, str) and "*" in d:  # a product of sizes (kron, vec)
+        return r" \cdot ".join(_dim(int(f) if f.isdigit() else f) for f in d.split("*"))
     parts = size_parts(d)
     if isinstance(parts, tuple):
         return rf"\operatorname{{{parts[0]}}}({latex_name(parts[1])})"
@@ -278,6 +282,15 @@ ROWS: dict[str, Row] = {
     "softplus": _call(r"\operatorname{softplus}"),
     # implicit expansion
     "expand": _expand,
+    # kron, vec, reshape, pinv, adj: A \otimes B (looser than a product, as the Cookbook
+    # writes AC \otimes BD), \operatorname{vec}(X), X^{+} (the Cookbook's pseudo-inverse)
+    "kron": lambda pr, node, bare: " \\otimes ".join(
+        wrap(q, q.prec > ADD) for q in (pr.p(a) for a in node.args)),
+    "vec": _call(r"\operatorname{vec}"),
+    "reshape": lambda pr, node, bare: r"\operatorname{reshape}" + paren(
+        f"{pr.p(node.args[0]).text}, {_dim(node.attrs[0])}, {_dim(node.attrs[1])}"),
+    "pinv": lambda pr, node, bare: _base(pr.p(node.args[0])) + "^{+}",
+    "adj": _call(r"\operatorname{adj}"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
 

@@ -45,6 +45,8 @@ PRECEDENCE: dict[str, int] = {
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
     "logsumexp": ATOM, "softmax": ATOM,  # reduce
     "expand": MUL,
+    # kron, vec, reshape, pinv, adj
+    "kron": (ADD + MUL) // 2, "vec": ATOM, "reshape": ATOM, "pinv": SUP, "adj": ATOM,
 }
 """The precedence of what each op prints (the LaTeX printer's levels)."""
 
@@ -205,6 +207,9 @@ _TOP = mi("⊤", normal=True)
 
 
 def _dim(d: Dim) -> str:
+    if isinstance(d, str) and "*" in d:  # a product of sizes (kron, vec)
+        return mrow(*_joined([_dim(int(f) if f.isdigit() else f) for f in d.split("*")],
+                             mo("⋅")))
     parts = size_parts(d)
     if isinstance(parts, tuple):
         return mrow(mi(parts[0], normal=True), mo("("), mathml_name(parts[1]), mo(")"))
@@ -356,7 +361,23 @@ ROWS: dict[str, Row] = {
     "sigmoid": _call("σ"),
     # implicit expansion
     "expand": _expand,
+    # kron, vec, reshape, pinv, adj (as the LaTeX printer: A ⊗ B, vec(X), X^+)
+    "kron": lambda pr, node, bare: mrow(*_joined(
+        [_wrap(q, q.prec > ADD) for q in (pr.p(a) for a in node.args)], mo("⊗"))),
+    "vec": _call("vec"),
+    "reshape": lambda pr, node, bare: mrow(mi("reshape"), mo(APPLY), paren(mrow(
+        pr.p(node.args[0]).text, mo(","), _dim(node.attrs[0]), mo(","),
+        _dim(node.attrs[1])))),
+    "pinv": lambda pr, node, bare: msup(_base(pr.p(node.args[0])), mo("+")),
+    "adj": _call("adj"),
 }
+
+
+def _joined(parts: list[str], sep: str) -> list[str]:
+    out = [parts[0]]
+    for q in parts[1:]:
+        out += [sep, q]
+    return out
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``."""
 
 

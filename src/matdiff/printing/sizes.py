@@ -49,8 +49,9 @@ def dim_text(d: Dim) -> str | None:
     ``None`` for one it cannot name (the unconstrained size of a bare ``eye``)."""
     if isinstance(d, int):
         return str(d)
-    if isinstance(d, str) and _PRINTABLE.fullmatch(d):
-        return d
+    if isinstance(d, str) and all(f.isdigit() or _PRINTABLE.fullmatch(f)
+                                  for f in d.split("*")):
+        return d  # a product of sizes (kron, vec) prints as it reads: rows(A)*rows(B)
     return None
 
 
@@ -127,7 +128,7 @@ class _Pass:
             return self.culprits
         for node, printed in self.unknowns:
             for mine, true in zip(printed.dims, node.shape.dims, strict=True):
-                if self.unifier.find(mine) != true:
+                if self.unifier.canonical(mine) != true:
                     self.culprits.add(node)
         return self.culprits
 

@@ -46,6 +46,8 @@ PRECEDENCE: dict[str, int] = {
     **{f: ATOM for f in ELEMENTWISE_FUNCTIONS},
     "logsumexp": ATOM, "softmax": ATOM,  # reduce
     "expand": MUL,
+    # kron, vec, reshape, pinv, adj
+    "kron": ATOM, "vec": ATOM, "reshape": ATOM, "pinv": ATOM, "adj": ATOM,
 }
 """The precedence of what each op prints.  Rows override it for special forms: a
 negative number is ``NEG``, ``1/3`` is ``MUL``, ``-x`` is ``NEG``, a row vector
@@ -314,6 +316,12 @@ ROWS: dict[str, Row] = {
     **{op: _function(spec.surface) for op, spec in OPS.items() if spec.surface is not None},
     # implicit expansion
     "expand": _expand,
+    # kron, vec, reshape, pinv, adj (vec, pinv, adj print as the one-operand functions)
+    "kron": lambda pr, node, bare: (f"kron({pr.p(node.args[0]).text}, "
+                                    f"{pr.p(node.args[1]).text})"),
+    "reshape": lambda pr, node, bare: (f"reshape({pr.p(node.args[0]).text}, "
+                                       f"{dim_text(node.attrs[0]) or 'n'}, "
+                                       f"{dim_text(node.attrs[1]) or 'n'})"),
 }
 """``op -> row(printer, node, bare)``; one row per op in ``ir.ops.OPS``.  Functions print
 by their surface name (``diag`` for both ``diagm`` and ``diagv``)."""
