@@ -11,8 +11,8 @@ is a fact of real arithmetic:
   a variable declared ``positive`` is positive (nonnegative when also ``diagonal``: its
   off-diagonal entries are zero);
 * ``exp``, ``cosh``, ``sigmoid``, ``softplus``, ``softmax`` > 0; ``abs``, ``relu``,
-  ``step``, ``sqrt``, ``norm1``, ``norm2`` >= 0 (``sqrt`` of a positive is positive); ``tanh``, ``sinh``,
-  ``arctan`` keep the sign of their argument (odd, increasing, zero at zero);
+  ``step``, ``sqrt``, ``norm1``, ``norm2`` >= 0 (``sqrt`` of a positive is positive);
+  ``tanh``, ``sinh``, ``arctan`` keep the sign of their argument (odd, increasing, zero at zero);
 * ``a.^k`` with ``k`` an even integer is >= 0 (> 0 when ``a`` > 0); a positive base
   gives a positive power, a nonnegative base with a positive exponent a nonnegative one;
 * sums, elementwise and matrix products of nonnegatives are nonnegative, of positives
