@@ -241,6 +241,8 @@ class Evaluator:
 
     def call(self, name: str, args: Sequence[Ast]) -> Value:
         name = ALIASES.get(name, name)
+        if name in ("rows", "cols", "len") and len(args) == 1 and args[0][0] == "name":
+            return self.size(name, args[0][1])
         if len(args) == 2:
             return self.call2(name, args)
         if len(args) != 1:
@@ -254,6 +256,16 @@ class Evaluator:
         if name in _ELEMENTWISE:
             return _map(v, _ELEMENTWISE[name])
         return _reduce(name, _known(v, name))
+
+    def size(self, name: str, variable: str) -> Tensor:
+        """``rows(X)``, ``cols(X)``, ``len(x)``: a size of a variable, a constant."""
+        if variable not in self.env:
+            raise OracleUnsupported(f"no value for {variable}")
+        v = self.env[variable]
+        if v.dim() != 2 or (name == "len") != (1 in v.shape):
+            raise OracleUnsupported(f"{name}({variable}) of shape {tuple(v.shape)}")
+        n = v.numel() if name == "len" else v.shape[0 if name == "rows" else 1]
+        return torch.tensor(float(n), dtype=torch.float64)
 
     def call2(self, name: str, args: Sequence[Ast]) -> Value:
         """``kron(A, B)`` and the reductions by a dimension, ``sum(X, 1)``, ..."""

@@ -35,6 +35,7 @@ ELEMENTWISE = frozenset({
     "cosh", "tanh", "abs", "sign", "relu", "step", "sigmoid", "softplus"})
 TO_SCALAR = frozenset({"sum", "norm1", "norm2", "tr", "trace", "det", "logdet",
                        "logsumexp", "mean"})
+SIZES = frozenset({"rows", "cols", "len"})
 CONDITIONING = frozenset({"inv", "det", "logdet", "adj", "pinv"})
 
 Term = Any
@@ -214,6 +215,8 @@ class _Shapes:
     def call(self, name: str, args: list[Ast]) -> tuple[Term, Term]:
         if name in ("vector", "matrix"):
             return (self.dims.new(), self.one if name == "vector" else self.dims.new())
+        if name in SIZES:
+            return (self.one, self.one)
         if name in CONDITIONING and args and args[0][0] == "name":
             self.conditioned.add(args[0][1])
         shapes = [self(a) for a in args]
@@ -237,7 +240,9 @@ class _Shapes:
         if name == "pinv":
             return (s[1], s[0])
         if name == "vec":
-            return (self.dims.prod(s[0], s[1]), self.one)
+            # kron's order, outer factor first: vec(X) = kron(cols, rows), so that
+            # kron(B, A)*vec(X) ties rows(B) to cols(X) (vec(A*X*B') = kron(B, A)*vec(X))
+            return (self.dims.prod(s[1], s[0]), self.one)
         if name == "diag":
             if self.dims.is_one(s[1]):
                 return (s[0], s[0])
@@ -248,7 +253,7 @@ class _Shapes:
 def _names(e: Ast) -> Iterable[str]:
     if e[0] == "name" and e[1] != "eye":
         yield e[1]
-    elif e[0] == "call":
+    elif e[0] == "call" and e[1] not in SIZES:
         for a in e[2]:
             yield from _names(a)
     elif e[0] in ("neg", "t"):

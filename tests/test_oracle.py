@@ -239,3 +239,11 @@ def test_oracle_differentiates_issue_13_functions() -> None:
     assert np.allclose(np.einsum("iij->ij", lse), _np_softmax(M, 1))
     assert np.allclose(oracle.derivative("mean(M, 1)", ["M"], P13).sum(axis=(1, 2)),
                        np.ones(3))
+
+
+def test_oracle_reads_sizes_of_variables() -> None:
+    assert float(oracle.value("rows(M) + 10*cols(M) + 100*len(x)", P13)) == 4 + 30 + 300
+    g = oracle.derivative("mean(M*q)", ["q"], P13)
+    assert np.allclose(g, M.mean(axis=0))
+    with pytest.raises(oracle.OracleUnsupported):
+        oracle.value("len(M)", P13)
