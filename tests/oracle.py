@@ -351,10 +351,15 @@ def structures(declare: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def value(text: str, point: Mapping[str, Any]) -> Tensor:
-    """The expression's value at ``point`` (name -> array, vectors 1-D)."""
+def value(text: str, point: Mapping[str, Any],
+          shape: tuple[int, ...] | None = None) -> Tensor:
+    """The expression's value at ``point`` (name -> array, vectors 1-D); ``shape`` (the
+    external one) sizes a result that nothing in the text sizes (``tr(A)*eye``)."""
     env = {k: _internal(v) for k, v in point.items()}
-    return _external(Evaluator(env)(parse_text(text)))
+    v = Evaluator(env)(parse_text(text))
+    if isinstance(v, Lazy) and shape is not None and len(shape) in (1, 2):
+        v = _materialize(v, shape if len(shape) == 2 else (shape[0], 1))
+    return _external(v)
 
 
 def derivative(text: str, wrt: Sequence[str], point: Mapping[str, Any],
