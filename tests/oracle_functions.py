@@ -100,7 +100,8 @@ def kron(a: Tensor, b: Tensor) -> Tensor:
     """The Kronecker product; a scalar factor scales."""
     if a.dim() == 0 or b.dim() == 0:
         return a * b
-    return _scalar_if_1x1(torch.kron(a, b))
+    # contiguous: torch.kron views its operands (a transposed one fails under jacrev)
+    return _scalar_if_1x1(torch.kron(a.contiguous(), b.contiguous()))
 
 
 ALIASES = {"trace": "tr"}

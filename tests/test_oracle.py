@@ -247,3 +247,9 @@ def test_oracle_reads_sizes_of_variables() -> None:
     assert np.allclose(g, M.mean(axis=0))
     with pytest.raises(oracle.OracleUnsupported):
         oracle.value("len(M)", P13)
+
+
+def test_oracle_differentiates_kron_of_a_transpose() -> None:
+    """torch.kron views its operands; a transposed one failed under jacrev."""
+    g = oracle.derivative("tr(kron(A', A))", ["A"], P13)  # = tr(A)^2
+    assert np.allclose(g, 2 * np.trace(A) * np.eye(3))
