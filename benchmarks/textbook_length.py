@@ -156,22 +156,15 @@ def _definitions(text: str) -> list[tuple[str, str]]:
 def textbook_count(text: str, declare: list[str] | None, shape: Any) -> int:
     """:func:`count_ops` of a textbook form, its ``where`` definitions counted once, as
     matdiff's printed ``where`` list is: each definition with the names before it as
-    variables, then the main expression with all of them as variables (declared with
-    the shape their definition has; a row is a declared vector transposed, its ``'``
-    not counted)."""
+    variables, then the main expression with all of them as variables (declared of the
+    kind their definition has; a row is a declared vector transposed, its ``'`` not
+    counted)."""
     pieces = _WHERE.split(text, maxsplit=1)
     if len(pieces) == 1:
         return count_ops(parse(text, declare, shape=shape).expr)
     extra: list[str] = []
     rows: list[str] = []
     total = 0
-    dims: dict[Any, str] = {}
-
-    def dim(d: Any) -> str:
-        if isinstance(d, int) or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(d)):
-            return str(d)
-        return dims.setdefault(d, f"textbook_dim{len(dims)}")
-
     def read(body: str, at: Any = None) -> Node:
         nonlocal total
         for name in rows:  # a row is read as the declared vector's transpose
@@ -184,14 +177,16 @@ def textbook_count(text: str, declare: list[str] | None, shape: Any) -> int:
 
     for name, body in _definitions(pieces[1]):
         defined = read(body).shape
+        # Declared without sizes: the context sizes them as the definition would (a
+        # size such as rows(X) cannot be written in a declaration).
         if defined.rows is None and defined.cols is None:
             extra.append(f"{name}: scalar")
         elif defined.cols is None or defined.rows is None:
-            extra.append(f"{name}: vector({dim(defined.rows or defined.cols)})")
+            extra.append(f"{name}: vector")
             if defined.rows is None:
                 rows.append(name)
         else:
-            extra.append(f"{name}: matrix({dim(defined.rows)}, {dim(defined.cols)})")
+            extra.append(f"{name}: matrix")
     read(pieces[0], shape)
     return total
 

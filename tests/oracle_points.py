@@ -6,7 +6,8 @@ test_practitioner_corpus.py``, the generator's issue-13 forms).
 declaration (``"x: vector(n)"``, ``"A: matrix(m, n) spd"``, ``"S: symmetric"``,
 ``"c: scalar positive"``) or else from the language's default by name (README, "The
 input language": ``a``..``g`` scalars, ``h``..``z`` vectors, ``A``..``Z`` matrices,
-Greek names scalars), and its sizes by unification over the texts (``A*x`` makes
+Greek names scalars; issue 13: a name the text transposes, ``a'``, is never a default
+scalar but a vector), and its sizes by unification over the texts (``A*x`` makes
 ``len(x) = cols(A)``; implicit expansion ties a column to a matrix's rows and a row to
 its columns; ``kron`` and ``vec`` multiply dimensions).  Dimensions left free get
 distinct sizes (2, 3, 4, 5 in a random order), so that a transposed textbook form
@@ -137,7 +138,8 @@ def default_kind(name: str) -> str:
 class _Shapes:
     """Shapes ``(rows, cols)`` of the oracle's AST with unknown dimensions."""
 
-    def __init__(self, declared: dict[str, Declared]):
+    def __init__(self, declared: dict[str, Declared], transposed: set[str]):
+        self.transposed = transposed
         self.dims = _Dims()
         self.one = self.dims.new(1)
         self.declared = declared
@@ -155,8 +157,9 @@ class _Shapes:
 
     def variable(self, name: str) -> tuple[Term, Term]:
         if name not in self.variables:
-            decl = self.declared.get(name) or Declared(default_kind(name), (None, None)[
-                :{"scalar": 0, "vector": 1, "matrix": 2}[default_kind(name)]], frozenset())
+            kind = self.kind(name)
+            decl = self.declared.get(name) or Declared(kind, (None, None)[
+                :{"scalar": 0, "vector": 1, "matrix": 2}[kind]], frozenset())
             if decl.kind == "scalar":
                 shape = (self.one, self.one)
             elif decl.kind == "vector":
@@ -165,6 +168,12 @@ class _Shapes:
                 shape = (self.dim(decl.dims[0]), self.dim(decl.dims[1]))
             self.variables[name] = shape
         return self.variables[name]
+
+    def kind(self, name: str) -> str:
+        if name in self.declared:
+            return self.declared[name].kind
+        kind = default_kind(name)
+        return "vector" if kind == "scalar" and name in self.transposed else kind
 
     def scalar(self, s: tuple[Term, Term]) -> bool:
         return self.dims.is_one(s[0]) and self.dims.is_one(s[1])
@@ -263,6 +272,17 @@ def _names(e: Ast) -> Iterable[str]:
         yield from _names(e[3])
 
 
+def _transposed_names(e: Ast, out: set[str]) -> None:
+    if e[0] == "t" and e[1][0] == "name":
+        out.add(e[1][1])
+    for part in e[1:]:
+        if isinstance(part, tuple):
+            _transposed_names(part, out)
+        elif isinstance(part, list):
+            for a in part:
+                _transposed_names(a, out)
+
+
 def _negative_power_bases(e: Ast, out: set[str]) -> None:
     if e[0] == "bin" and e[1] == "^" and e[2][0] == "name" and e[3][0] == "neg":
         out.add(e[2][1])
@@ -278,8 +298,11 @@ def point(texts: Sequence[str], declare: Sequence[str],
           rng: np.random.Generator) -> dict[str, Any]:
     """A value for every variable of ``texts`` (vectors 1-D, scalars floats)."""
     declared = declarations(declare)
-    shapes = _Shapes(declared)
     asts = [parse_text(t) for t in texts]
+    transposed: set[str] = set()
+    for ast in asts:
+        _transposed_names(ast, transposed)
+    shapes = _Shapes(declared, transposed)
     for ast in asts:
         shapes(ast)
         _negative_power_bases(ast, shapes.conditioned)
@@ -301,7 +324,7 @@ def point(texts: Sequence[str], declare: Sequence[str],
     out: dict[str, Any] = {}
     for name in names:
         decl = declared.get(name)
-        kind = decl.kind if decl else default_kind(name)
+        kind = shapes.kind(name)
         props = decl.props if decl else frozenset()
         r, c = shapes.variable(name)
         shape = {"scalar": (), "vector": (size(r),), "matrix": (size(r), size(c))}[kind]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import oracle
+import oracle_points
 import pytest
 from oracle_check import run_case
 
@@ -253,3 +254,20 @@ def test_oracle_differentiates_kron_of_a_transpose() -> None:
     """torch.kron views its operands; a transposed one failed under jacrev."""
     g = oracle.derivative("tr(kron(A', A))", ["A"], P13)  # = tr(A)^2
     assert np.allclose(g, 2 * np.trace(A) * np.eye(3))
+
+
+def test_oracle_points_follow_declarations_and_defaults() -> None:
+    """Kinds from declarations, else by name (a transposed a..g name is a vector);
+    sizes unified across the texts; properties respected."""
+    rng = np.random.default_rng(4)
+    p = oracle_points.point(["a'*x + c*sum(W*X + b)", "lam*norm2(u)"],
+                            ["b: vector", "W: matrix(3, n)", "S: symmetric"], rng)
+    assert np.ndim(p["c"]) == 0 and np.ndim(p["lam"]) == 0
+    assert p["a"].shape == p["x"].shape and p["b"].shape == (3,)
+    assert p["W"].shape[0] == 3 and p["X"].shape[0] == p["W"].shape[1]
+    p = oracle_points.point(["x'*S*x + logdet(A) + tr(kron(B, C))"],
+                            ["S: matrix(n, n) spd", "B: matrix(2, 2)"], rng)
+    assert np.allclose(p["S"], p["S"].T) and np.all(np.linalg.eigvalsh(p["S"]) > 0)
+    assert np.linalg.det(p["A"]) > 0 and p["B"].shape == (2, 2)
+    with pytest.raises(oracle.OracleUnsupported):
+        oracle_points.point(["A*x + y"], ["A: matrix(2, 3)", "y: vector(3)"], rng)
