@@ -51,6 +51,12 @@ class Issue13Forms:
     def well_conditioned(self, depth: int) -> str:
         raise NotImplementedError
 
+    def array_kind(self) -> Kind:
+        """A vector, row or matrix kind: the new functions' arguments are arrays (what
+        matdiff makes of ``kron(a, X)`` or ``logsumexp(a)`` for a scalar ``a`` is left to
+        its own tests)."""
+        return self.pick((VEC_N, MAT_NN, VEC_M, MAT_MN, (None, "n")))
+
     def vec_inner(self, kind: Kind, d: int) -> str:
         """``vec(U)'*vec(V)`` of two matrices of one kind (= ``sum(U .* V)``)."""
         return f"(vec({self.expr(kind, d)})'*vec({self.expr(kind, d)}))"
@@ -75,10 +81,10 @@ class Issue13Forms:
         if kind == SCALAR:
             matrices = (MAT_NN, MAT_MN, ("n", "m"))
             options += [
-                lambda: f"logsumexp({g(self.any_kind())})",
-                lambda: f"mean({g(self.any_kind())})",
+                lambda: f"logsumexp({g(self.array_kind())})",
+                lambda: f"mean({g(self.array_kind())})",
                 lambda: f"trace({g(self.pick((MAT_NN, MAT_NN, SCALAR)))})",
-                lambda: f"sum(kron({g(self.any_kind())}, {g(self.any_kind())}))",
+                lambda: f"sum(kron({g(self.array_kind())}, {g(self.array_kind())}))",
                 lambda: f"tr(kron({g(MAT_NN)}, {g(self.pick((MAT_NN, MAT_MM)))}))",
                 lambda: self.vec_inner(self.pick(matrices), d),
                 lambda: f"tr({self.pick(('pinv', 'adj'))}({self.well_conditioned(d)}))",
@@ -86,7 +92,6 @@ class Issue13Forms:
             return options
         options += [
             lambda: f"{g(_transposed(kind))}.'",
-            lambda: f"kron({g(SCALAR)}, {g(kind)})",
         ]
         if cols is None:  # a column
             assert rows is not None
@@ -95,6 +100,10 @@ class Issue13Forms:
                 lambda: f"vec({g(self.pick((kind, _transposed(kind))))})",
                 lambda: (f"{self.pick(('sum', 'mean', 'logsumexp'))}"
                          f"({g((rows, other()))}, 2)"),
+                # a reduction down the columns, transposed (the bias gradient
+                # sum(P - Y, 1)' of softmax regression)
+                lambda: (f"{self.pick(('sum', 'mean', 'logsumexp'))}"
+                         f"({g((other(), rows))}, 1)'"),
             ]
         elif rows is None:  # a row
             options += [

@@ -370,7 +370,7 @@ def test_generator_covers_the_whole_op_table() -> None:
 
 
 ISSUE_13_FORMS = ("sigmoid(", "softplus(", "logsumexp(", "softmax(", "mean(", "kron(",
-                  "vec(", "pinv(", "adj(", "trace(", ".'", ", 1)", ", 2)")
+                  "vec(", "pinv(", "adj(", "trace(", ".'", ", 1)", ", 2)", ", 1)'")
 """Issue 13's forms the generator draws when its switch is on."""
 
 
