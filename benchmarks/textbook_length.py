@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import matdiff
+from matdiff.errors import MatdiffError
 from matdiff.ir.nodes import Node
 from matdiff.parse import parse
 
@@ -217,10 +218,17 @@ def measure(case: dict[str, Any]) -> Row:
                seconds)
 
 
+def _measured(case: dict[str, Any], path: Path) -> Row:
+    try:
+        return measure(case)
+    except MatdiffError as err:  # e.g. a function matdiff does not know yet
+        raise ValueError(f"{path.name}: {case['id']}: {str(err).splitlines()[0]}") from err
+
+
 def run(paths: Path | Sequence[Path] = CORPORA) -> Summary:
     """Measure every textbook case of the corpora at ``paths``."""
     paths = [paths] if isinstance(paths, Path) else list(paths)
-    rows = [measure(c) for path in paths for c in load_cases(path)]
+    rows = [_measured(c, path) for path in paths for c in load_cases(path)]
     rows.sort(key=lambda r: (-r.ratio, -r.matdiff_ops, r.id))
     no_longer = sum(r.matdiff_ops <= r.textbook_ops for r in rows)
     gmean = math.exp(statistics.fmean(math.log(r.ratio) for r in rows)) if rows else 1.0
@@ -248,7 +256,10 @@ def main(argv: list[str] | None = None) -> Summary:
     parser.add_argument("--corpus", type=Path, action="append",
                         help="a corpus file (repeatable; default: both corpora)")
     args = parser.parse_args(argv)
-    summary = run(args.corpus or CORPORA)
+    try:
+        summary = run(args.corpus or CORPORA)
+    except ValueError as err:
+        parser.exit(2, f"textbook_length: {err}\n")
     if args.json:
         print(json.dumps({"rows": [asdict(r) for r in summary.rows],
                           "no_longer": summary.no_longer, "total": summary.total,
