@@ -432,4 +432,7 @@ def test_issue13_switch_leaves_the_default_generator_alone() -> None:
         texts.append(drawn[0])
 
     collect()
-    assert [f for f in ISSUE_13_FORMS if any(f in t for t in texts)] == []
+    # sigmoid and softplus may be drawn by smooth() itself (the sigmoid part of issue 13
+    # adds them there, unswitched); the rest is behind the switch
+    behind_the_switch = [f for f in ISSUE_13_FORMS if f not in ("sigmoid(", "softplus(")]
+    assert [f for f in behind_the_switch if any(f in t for t in texts)] == []
