@@ -18,6 +18,15 @@ with ``absent=True``, a declared variable the expression does not use, to differ
 by.  One example in four puts such a form at the top (:meth:`ExpressionBuilder.focused`),
 where Jacobians and second derivatives differentiate it in index form.
 
+Issue 13's language (``issue13=True``, or :data:`ISSUE13_LANGUAGE` for every strategy):
+``sigmoid``, ``softplus``, ``logsumexp`` (all entries, and by dimension 1 or 2),
+``softmax`` of a vector or a row and of a matrix by dimension, ``sum``/``mean`` by
+dimension and ``mean`` of all entries, ``kron``, ``vec``, ``pinv`` and ``adj`` (of
+well-conditioned square matrices), the aliases ``trace`` and ``X.'``, and MATLAB's
+implicit expansion of a column or a row beside a matrix in ``+ - .* ./``
+(``tests/expression_issue13.py``).  Reductions by a dimension are drawn on
+matrices only.
+
 Shapes: two symbolic dimensions ``n`` and ``m`` (each bound, per example, to its own name
 or to a fixed size 2 or 3, so square and rectangular products, ``x'*y`` and ``x*z'`` all
 occur) and results of every kind (scalar, vector, matrix); row vectors occur inside.
@@ -47,12 +56,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from expression_issue13 import Issue13Forms
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from matdiff.parse import parse
 
 T = TypeVar("T")
+
+ISSUE13_LANGUAGE = False
+"""Whether the strategies draw issue 13's language (sigmoid, softmax, logsumexp, sum and
+mean by a dimension, kron, vec, pinv, adj, trace, ``.'``, implicit expansion).  matdiff
+reads it only once issue 13's branches are merged: set this to True at the merge (then
+``test_properties.py``, ``test_random_expressions.py`` and ``scripts/campaign`` draw it
+too).  ``issue13=True`` on a strategy turns it on for that strategy alone."""
 Slot = str | None
 """One slot of a shape: the dimension ``"n"`` or ``"m"``, or ``None`` (no axis)."""
 Kind = tuple[Slot, Slot]
@@ -149,11 +166,14 @@ class Case:
                 f"declare={list(self.declare)!r})  # check seed {self.seed}")
 
 
-class ExpressionBuilder:
+class ExpressionBuilder(Issue13Forms):
     """Draws one expression (text) of a requested kind; records the variables it uses."""
 
-    def __init__(self, draw: st.DrawFn, extended: bool = False, constants: bool = True):
+    def __init__(self, draw: st.DrawFn, extended: bool = False, constants: bool = True,
+                 issue13: bool | None = None):
         self._draw = draw
+        self.issue13 = ISSUE13_LANGUAGE if issue13 is None else issue13
+        """Also draw issue 13's language (:meth:`issue13_options`)."""
         self.extended = extended
         """Also draw the classes of issue 15 (:meth:`extended_options`)."""
         self.constants = constants
@@ -256,6 +276,8 @@ class ExpressionBuilder:
             options.append(lambda: f"diag({g(MAT_NN)})")
         if self.extended:
             options += self.extended_options(kind, d)
+        if self.issue13:
+            options += self.issue13_options(kind, d)
         if kind == MAT_NN:
             options += [
                 lambda: f"diag({g(VEC_N)})",
@@ -419,6 +441,8 @@ class ExpressionBuilder:
         if not self.tame:
             options += [lambda: f"exp({self.shallow(kind, d)})",
                         lambda: f"cosh({self.shallow(kind, d)})"]
+        if self.issue13:
+            options += self.issue13_positive(kind, d)
         if is_scalar(kind):
             options += [
                 lambda: f"det({self.well_conditioned(d)})",
@@ -502,17 +526,19 @@ def bindings(draw: st.DrawFn) -> dict[str, str]:
 @st.composite
 def expressions(draw: st.DrawFn, kinds: Sequence[Kind] = RESULT_KINDS,
                 max_depth: int = 3, extended: bool = False, constants: bool = True,
-                absent: bool = False) -> tuple[str, tuple[str, ...], Kind]:
+                absent: bool = False,
+                issue13: bool | None = None) -> tuple[str, tuple[str, ...], Kind]:
     """``(text, declarations, kind)``: a random expression of a random kind among
     ``kinds``, at most ``max_depth`` operations deep, with a declaration for each of its
     variables.  ``extended``: also the forms of :meth:`ExpressionBuilder.extended_options`
     (``constants``: with constant subexpressions); ``absent``: in one example out of six
     the declaration of a variable the expression does not use (differentiating by it
-    must give zeros, not a crash)."""
+    must give zeros, not a crash); ``issue13``: issue 13's language (default
+    :data:`ISSUE13_LANGUAGE`)."""
     binding = draw(bindings())
     kind = draw(st.sampled_from(kinds))
     depth = draw(st.integers(min(2, max_depth), max_depth))
-    builder = ExpressionBuilder(draw, extended, constants)
+    builder = ExpressionBuilder(draw, extended, constants, issue13)
     if extended and draw(st.integers(0, 3)) == 0:
         text = builder.focused(kind, depth)
     else:
@@ -529,14 +555,16 @@ def expressions(draw: st.DrawFn, kinds: Sequence[Kind] = RESULT_KINDS,
 @st.composite
 def cases(draw: st.DrawFn, order: int = 1, kinds: Sequence[Kind] = RESULT_KINDS,
           max_depth: int = 3, max_result_axes: int | None = None,
-          extended: bool = False, constants: bool = True, absent: bool = False) -> Case:
+          extended: bool = False, constants: bool = True, absent: bool = False,
+          issue13: bool | None = None) -> Case:
     """A derivative to compute: an expression and ``order`` variables of it to
     differentiate by (each next one drawn among the expression's variables with the
     previous one counted twice, so ``["x", "x"]`` is common and ``["x", "A"]`` occurs).
 
     ``max_result_axes`` keeps only variables for which the mixed-layout result has at
     most that many axes (``f.shape + v.shape + ...``): 2 means it has a matrix form."""
-    text, declare, kind = draw(expressions(kinds, max_depth, extended, constants, absent))
+    text, declare, kind = draw(expressions(kinds, max_depth, extended, constants, absent,
+                                           issue13))
     parsed = parse(text, list(declare))
     names = list(parsed.variables)
     # A declared variable the expression does not use (see expressions()).
@@ -554,5 +582,5 @@ def cases(draw: st.DrawFn, order: int = 1, kinds: Sequence[Kind] = RESULT_KINDS,
     return Case(text, declare, tuple(wrt), kind, seed)
 
 
-__all__ = ["BY_NAME", "RESULT_KINDS", "SCALAR", "VARIABLES", "Case",
+__all__ = ["BY_NAME", "ISSUE13_LANGUAGE", "RESULT_KINDS", "SCALAR", "VARIABLES", "Case",
            "ExpressionBuilder", "Variable", "bindings", "cases", "expressions"]

@@ -13,8 +13,13 @@ Semantics (README, "The input language"): ``*`` is the matrix product, or scalin
 a side is a scalar, and a 1 x 1 product is a scalar; ``/`` divides by a scalar; ``^``
 is a scalar power or an integer power of a square matrix; a scalar is broadcast in
 ``+ - .* ./ .^``; ``eye``, ``vector(c)`` and ``matrix(c)`` take the size of what they
-are combined with.  Internally a column vector is ``(n, 1)`` and a row ``(1, n)``
-(the point never has a dimension of size 1, so this is unambiguous).
+are combined with.  Issue 13's language (``tests/oracle_functions.py``): ``sigmoid``,
+``softplus``, ``logsumexp``, ``softmax``, ``sum``/``mean``/``logsumexp``/``softmax``
+by a dimension 1 or 2, ``kron``, ``vec``, ``pinv``, ``adj``, ``trace``, ``X.'``, and
+MATLAB's implicit expansion of a column or a row beside a matrix in ``+ - .* ./`` (a
+column with a row stays an error); ``where`` lists are read as substitutions.
+Internally a column vector is ``(n, 1)`` and a row ``(1, n)`` (the point never has a
+dimension of size 1, so this is unambiguous).
 
 What it cannot size (``sum(vector(1))``, whose size nothing fixes) or does not know
 raises :class:`OracleUnsupported`; the caller counts those, it never guesses.
@@ -29,129 +34,19 @@ from typing import Any
 
 import numpy as np
 import torch
+from oracle_functions import (
+    ALIASES,
+    EXPANDING_OPERATORS,
+    NEW_ELEMENTWISE,
+    expandable,
+    kron,
+    reduce_all,
+    reduce_along,
+)
+from oracle_parse import Ast, OracleUnsupported, parse_text, tokenize
 from torch.func import jacrev
 
 Tensor = torch.Tensor
-
-
-class OracleUnsupported(Exception):
-    """The oracle cannot evaluate this text (it says why); not a verdict on matdiff."""
-
-
-# --- reading the text ----------------------------------------------------------------
-
-_TOKEN = re.compile(r"\s*(?:(?P<num>([0-9]+(\.[0-9]+)?|\.[0-9]+)([eE][+-]?[0-9]+)?)"
-                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-                    r"|(?P<op>\.\*|\./|\.\^|[-+*/^'(),]))")
-
-Ast = tuple[Any, ...]
-"""``("num", float)``, ``("name", str)``, ``("call", name, [args])``, ``("neg", a)``,
-``("t", a)`` (transpose), ``("bin", op, a, b)``."""
-
-
-def tokenize(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            raise OracleUnsupported(f"cannot read {text[pos:pos + 10]!r}")
-        kind = m.lastgroup
-        assert kind is not None
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    return out
-
-
-class _Parser:
-    """Precedence, lowest first: ``+ -`` < ``* / .* ./`` < unary ``- +`` < ``^ .^``
-    (right-associative, the exponent a unary) < postfix ``'`` < atoms."""
-
-    def __init__(self, text: str):
-        self.tokens = tokenize(text)
-        self.k = 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.k][1] if self.k < len(self.tokens) else None
-
-    def take(self, want: str | None = None) -> tuple[str, str]:
-        if self.k >= len(self.tokens):
-            raise OracleUnsupported("unexpected end of text")
-        tok = self.tokens[self.k]
-        if want is not None and tok[1] != want:
-            raise OracleUnsupported(f"expected {want!r}, got {tok[1]!r}")
-        self.k += 1
-        return tok
-
-    def parse(self) -> Ast:
-        e = self.sum()
-        if self.k != len(self.tokens):
-            raise OracleUnsupported(f"trailing {self.tokens[self.k][1]!r}")
-        return e
-
-    def sum(self) -> Ast:
-        e = self.product()
-        while self.peek() in ("+", "-"):
-            op = self.take()[1]
-            e = ("bin", op, e, self.product())
-        return e
-
-    def product(self) -> Ast:
-        e = self.unary()
-        while self.peek() in ("*", "/", ".*", "./"):
-            op = self.take()[1]
-            e = ("bin", op, e, self.unary())
-        return e
-
-    def unary(self) -> Ast:
-        if self.peek() == "-":
-            self.take()
-            return ("neg", self.unary())
-        if self.peek() == "+":
-            self.take()
-            return self.unary()
-        return self.power()
-
-    def power(self) -> Ast:
-        base = self.postfix()
-        if self.peek() in ("^", ".^"):
-            op = self.take()[1]
-            return ("bin", op, base, self.unary())
-        return base
-
-    def postfix(self) -> Ast:
-        e = self.atom()
-        while self.peek() == "'":
-            self.take()
-            e = ("t", e)
-        return e
-
-    def atom(self) -> Ast:
-        kind, text = self.take()
-        if kind == "num":
-            return ("num", float(text))
-        if kind == "name":
-            if self.peek() == "(":
-                self.take("(")
-                args: list[Ast] = []
-                if self.peek() != ")":
-                    args.append(self.sum())
-                    while self.peek() == ",":
-                        self.take()
-                        args.append(self.sum())
-                self.take(")")
-                return ("call", text, args)
-            return ("name", text)
-        if text == "(":
-            e = self.sum()
-            self.take(")")
-            return e
-        raise OracleUnsupported(f"unexpected {text!r}")
-
-
-def parse_text(text: str) -> Ast:
-    return _Parser(text).parse()
 
 
 # --- values --------------------------------------------------------------------------
@@ -186,8 +81,23 @@ def _materialize(v: Value, shape: tuple[int, ...]) -> Tensor:
     return v.make(shape[0], shape[1])
 
 
+def _expanded(lazy: Value, shape: tuple[int, ...]) -> Tensor:
+    """A ``vector(c)`` (or its row) beside a matrix: the column (row) that implicit
+    expansion repeats, sized by the matrix."""
+    if isinstance(lazy, Tensor):
+        return lazy
+    if lazy.kind == "col" and len(shape) == 2 and 1 not in shape:
+        return lazy.make(shape[0], 1)
+    if lazy.kind == "row" and len(shape) == 2 and 1 not in shape:
+        return lazy.make(1, shape[1])
+    return _materialize(lazy, shape)
+
+
 def _zip(a: Value, b: Value, fn: Callable[[Tensor, Tensor], Tensor], op: str) -> Value:
-    """An elementwise binary op with scalar broadcast and sized constants."""
+    """An elementwise binary op with scalar broadcast and sized constants; in
+    ``+ - .* ./`` also MATLAB's implicit expansion of a column or row beside a matrix
+    (:func:`oracle_functions.expandable`)."""
+    expand = op in EXPANDING_OPERATORS
     if isinstance(a, Lazy) or isinstance(b, Lazy):
         if isinstance(a, Lazy) and isinstance(b, Lazy):
             if a.kind != b.kind:
@@ -202,9 +112,11 @@ def _zip(a: Value, b: Value, fn: Callable[[Tensor, Tensor], Tensor], op: str) ->
             if lazy is a:
                 return Lazy(lazy.kind, lambda r, c: fn(lazy.make(r, c), known))
             return Lazy(lazy.kind, lambda r, c: fn(known, lazy.make(r, c)))
-        a, b = _materialize(a, tuple(known.shape)), _materialize(b, tuple(known.shape))
+        size = _expanded if expand else _materialize
+        a, b = size(a, tuple(known.shape)), size(b, tuple(known.shape))
     assert isinstance(a, Tensor) and isinstance(b, Tensor)
-    if a.dim() and b.dim() and a.shape != b.shape:
+    if a.dim() and b.dim() and a.shape != b.shape and not (
+            expand and expandable(tuple(a.shape), tuple(b.shape))):
         raise OracleUnsupported(f"{op} of shapes {tuple(a.shape)} and {tuple(b.shape)}")
     return fn(a, b)
 
@@ -254,8 +166,7 @@ _ELEMENTWISE: dict[str, Callable[[Tensor], Tensor]] = {
     "arctan": torch.atan, "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh,
     "abs": torch.abs, "sign": lambda x: torch.sign(x) + 0 * x, "relu": torch.relu,
     "step": _step,
-    # sigmoid, softplus: torch's logistic and log(exp(0) + exp(x))
-    "sigmoid": torch.sigmoid, "softplus": lambda x: torch.logaddexp(x, torch.zeros_like(x)),
+    **NEW_ELEMENTWISE,
 }
 
 
@@ -290,7 +201,7 @@ def _reduce(name: str, v: Tensor) -> Tensor:
         if v.dim() == 2 and v.shape[1] == 1:
             return torch.diag(v[:, 0])
         return torch.diagonal(_square(v, "diag")).reshape(-1, 1)
-    raise OracleUnsupported(f"unknown function {name}")
+    return reduce_all(name, v)
 
 
 def _constant_number(v: Value) -> float:
@@ -329,6 +240,11 @@ class Evaluator:
         return self.binary(e[1], self(e[2]), self(e[3]), e[3])
 
     def call(self, name: str, args: Sequence[Ast]) -> Value:
+        name = ALIASES.get(name, name)
+        if name in ("rows", "cols", "len") and len(args) == 1 and args[0][0] == "name":
+            return self.size(name, args[0][1])
+        if len(args) == 2:
+            return self.call2(name, args)
         if len(args) != 1:
             raise OracleUnsupported(f"{name} with {len(args)} arguments")
         v = self(args[0])
@@ -340,6 +256,26 @@ class Evaluator:
         if name in _ELEMENTWISE:
             return _map(v, _ELEMENTWISE[name])
         return _reduce(name, _known(v, name))
+
+    def size(self, name: str, variable: str) -> Tensor:
+        """``rows(X)``, ``cols(X)``, ``len(x)``: a size of a variable, a constant."""
+        if variable not in self.env:
+            raise OracleUnsupported(f"no value for {variable}")
+        v = self.env[variable]
+        if v.dim() != 2 or (name == "len") != (1 in v.shape):
+            raise OracleUnsupported(f"{name}({variable}) of shape {tuple(v.shape)}")
+        n = v.numel() if name == "len" else v.shape[0 if name == "rows" else 1]
+        return torch.tensor(float(n), dtype=torch.float64)
+
+    def call2(self, name: str, args: Sequence[Ast]) -> Value:
+        """``kron(A, B)`` and the reductions by a dimension, ``sum(X, 1)``, ..."""
+        first = _known(self(args[0]), name)
+        if name == "kron":
+            return kron(first, _known(self(args[1]), name))
+        dim = _integer(args[1])
+        if dim is None:
+            raise OracleUnsupported(f"{name}(X, k) needs k = 1 or 2 written as a number")
+        return reduce_along(name, first, dim)
 
     def binary(self, op: str, a: Value, b: Value, b_ast: Ast) -> Value:
         if op == "+":
@@ -415,10 +351,15 @@ def structures(declare: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def value(text: str, point: Mapping[str, Any]) -> Tensor:
-    """The expression's value at ``point`` (name -> array, vectors 1-D)."""
+def value(text: str, point: Mapping[str, Any],
+          shape: tuple[int, ...] | None = None) -> Tensor:
+    """The expression's value at ``point`` (name -> array, vectors 1-D); ``shape`` (the
+    external one) sizes a result that nothing in the text sizes (``tr(A)*eye``)."""
     env = {k: _internal(v) for k, v in point.items()}
-    return _external(Evaluator(env)(parse_text(text)))
+    v = Evaluator(env)(parse_text(text))
+    if isinstance(v, Lazy) and shape is not None and len(shape) in (1, 2):
+        v = _materialize(v, shape if len(shape) == 2 else (shape[0], 1))
+    return _external(v)
 
 
 def derivative(text: str, wrt: Sequence[str], point: Mapping[str, Any],

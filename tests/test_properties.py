@@ -35,6 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import oracle
+import oracle_points
+import pytest
 from expression_strategies import (
     CONSTANT_SCALARS,
     POSITIVE_CONSTANTS,
@@ -366,3 +369,72 @@ def test_generator_covers_the_whole_op_table() -> None:
     assert {"scalar", "vector", "matrix"} <= seen_kinds
     assert any("matrix(m, n)" in d for d in declared)
     assert any("matrix(2, 3)" in d or "matrix(3, 2)" in d for d in declared)
+
+
+ISSUE_13_FORMS = ("sigmoid(", "softplus(", "logsumexp(", "softmax(", "mean(", "kron(",
+                  "vec(", "pinv(", "adj(", "trace(", ".'", ", 1)", ", 2)", ", 1)'")
+"""Issue 13's forms the generator draws when its switch is on."""
+
+
+def test_issue13_generator_text_reads_in_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With issue 13's language on (``issue13=True``; ``ISSUE13_LANGUAGE`` for every
+    strategy), the generated text uses every new function and implicit expansion, and
+    the independent oracle reads it, evaluates it to a finite value of the drawn kind and
+    differentiates it (matdiff reads it once issue 13 is merged)."""
+    expanded = 0
+    plain = oracle.expandable
+
+    def counting(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+        nonlocal expanded
+        found = plain(a, b)
+        expanded += found
+        return found
+
+    monkeypatch.setattr(oracle, "expandable", counting)
+    texts: list[str] = []
+    finite = [0, 0]
+
+    @settings(max_examples=500, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(expressions(extended=True, issue13=True), st.integers(0, 2**16))
+    def collect(drawn: tuple[str, tuple[str, ...], Kind], seed: int) -> None:
+        text, declare, kind = drawn
+        texts.append(text)
+        rng = np.random.default_rng(seed)
+        point = oracle_points.point([text], list(declare), rng)
+        with np.errstate(all="ignore"):
+            value = oracle.value(text, point).numpy()
+        assert value.ndim == sum(s is not None for s in kind), (text, value.shape, kind)
+        finite[0] += bool(np.all(np.isfinite(value)))
+        finite[1] += 1
+        if seed % 4 == 0:
+            wrt = sorted(point)[seed % len(point)]
+            jac = oracle.derivative(text, [wrt], point, list(declare))
+            assert jac.shape == value.shape + np.shape(point[wrt]), text
+
+    collect()
+    assert [f for f in ISSUE_13_FORMS if not any(f in t for t in texts)] == []
+    assert expanded > 0
+    assert finite[0] >= 0.95 * finite[1], f"{finite[0]} of {finite[1]} finite"
+
+
+def test_issue13_switch_leaves_the_default_generator_alone() -> None:
+    """Off (the default until the merge), the generator draws none of it."""
+    import expression_strategies
+
+    assert expression_strategies.ISSUE13_LANGUAGE in (False, True)
+    if expression_strategies.ISSUE13_LANGUAGE:
+        pytest.skip("issue 13's language is switched on")
+    texts: list[str] = []
+
+    @settings(max_examples=200, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(expressions(extended=True))
+    def collect(drawn: tuple[str, tuple[str, ...], Kind]) -> None:
+        texts.append(drawn[0])
+
+    collect()
+    # sigmoid and softplus may be drawn by smooth() itself (the sigmoid part of issue 13
+    # adds them there, unswitched); the rest is behind the switch
+    behind_the_switch = [f for f in ISSUE_13_FORMS if f not in ("sigmoid(", "softplus(")]
+    assert [f for f in behind_the_switch if any(f in t for t in texts)] == []
