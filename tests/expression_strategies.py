@@ -64,7 +64,7 @@ from matdiff.parse import parse
 
 T = TypeVar("T")
 
-ISSUE13_LANGUAGE = False
+ISSUE13_LANGUAGE = True
 """Whether the strategies draw issue 13's language (sigmoid, softmax, logsumexp, sum and
 mean by a dimension, kron, vec, pinv, adj, trace, ``.'``, implicit expansion).  matdiff
 reads it only once issue 13's branches are merged: set this to True at the merge (then
