@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--hessian", action="store_true", help="also write hessian()")
     c.add_argument("--declare", action="append", default=[], metavar="DECL",
                    help='a declaration such as "A: matrix(m,n) symmetric" (repeatable)')
+    c.add_argument("--strict", action="store_true",
+                   help="refuse undeclared names whose type the expression does not "
+                        "determine (instead of taking it from the letter)")
     c.add_argument("--backend", choices=BACKENDS, default="numpy",
                    help="array library of the generated code (default numpy)")
     c.add_argument("-o", "--output", metavar="FILE", default=None,
@@ -37,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print (or write) the generated module."""
     source = api.generate_module(args.expr, args.wrt, backend=args.backend, hessian=args.hessian,
-                         declare=args.declare)
+                         declare=args.declare, strict=args.strict)
     if args.output is None:
         print(source, end="")
         return 0

@@ -25,6 +25,16 @@ def order(text: str) -> int:
     return int(t)
 
 
+def print_types(result: api.Derivative) -> None:
+    """On stderr: the type each undeclared variable was given and why, and the default
+    types the expression leaves ambiguous."""
+    line = result.describe_variables()
+    if line:
+        print(f"variables: {line}", file=sys.stderr)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``diff`` subcommand's parser."""
     d = sub.add_parser(
@@ -50,6 +60,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="differentiate N times by the one --wrt variable (--order 2: Hessian)")
     d.add_argument("--declare", action="append", default=[], metavar="DECL",
                    help='a declaration such as "A: matrix(m,n) symmetric" (repeatable)')
+    d.add_argument("--strict", action="store_true",
+                   help="refuse undeclared names whose type the expression does not "
+                        "determine (instead of taking it from the letter)")
     d.add_argument("--layout", choices=api.LAYOUTS, default="mixed",
                    help="mixed (default; the gradient has the variable's shape), numerator "
                         "or denominator")
@@ -87,13 +100,15 @@ def run(args: argparse.Namespace) -> int:
                               "them as separate commands")
         from ..applications import point  # the value at a point (issue 8)
         out, note = point.diff_at(args.expr, args.wrt, args.at, args.declare, args.layout,
-                                  args.symmetric_gradient, args.order, args.format)
+                                  args.symmetric_gradient, args.order, args.format,
+                                  args.strict)
         print(out)
         if note and args.format == "text":
             print(note, file=sys.stderr)
         return 0
     result = api.derivative(args.expr, args.wrt, declare=args.declare, layout=args.layout,
-                            symmetric_gradient=args.symmetric_gradient, order=args.order)
+                            symmetric_gradient=args.symmetric_gradient, order=args.order,
+                            strict=args.strict)
     check = result.check() if args.check else None
     steps = None
     if args.steps or args.method is not None or args.lang is not None:
@@ -122,4 +137,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"{out}    ({check})" if check is not None else out)
         if args.format == "text":
             print(f"({result.describe()})", file=sys.stderr)
+            print_types(result)
     return 0 if check is None or check.ok else 1

@@ -23,7 +23,9 @@ into the declaration's own text.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Collection, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,6 +63,22 @@ def default_kind(name: str) -> DeclKind | None:
     if "A" <= first <= "Z":
         return "matrix"
     return None
+
+
+HINT_STYLES = ("python", "cli", "web")
+hint_style: ContextVar[str] = ContextVar("matdiff_hint_style", default="python")
+"""How messages write a declaration the user could add: ``declare=[...]`` (Python),
+``--declare "..."`` (the command line) or the web page's variable table."""
+
+
+def declare_hint(declarations: Sequence[str]) -> str:
+    """``declarations`` (``["x: scalar", "y: scalar"]``) as the front end takes them."""
+    style = hint_style.get()
+    if style == "cli":
+        return " ".join(f'--declare "{d}"' for d in declarations)
+    if style == "web":
+        return f"set {', '.join(declarations)} in the variables table"
+    return f"declare={json.dumps(list(declarations))}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,563 @@
+"""The type of each undeclared name: its letter, unless the expression says otherwise.
+
+matrixcalculus.org's letter defaults stay (:func:`.declarations.default_kind`: ``a``..``g``
+and Greek names scalars, ``h``..``z`` vectors, capitals matrices), but a default *scalar*
+becomes a vector where the expression gives evidence that it is one -- one rule, applied
+here and nowhere else, on kinds only (scalar, column, row, matrix; the dimensions are
+unified later by :mod:`.elaborate`):
+
+1. it is transposed: ``a'*x``, ``a'*A*a`` (a scalar's transpose is itself: nobody writes it);
+2. it is a term of a sum whose other terms are vectors or matrices, alone or scaled by
+   numbers: ``x - mu``, ``A*x + b``, ``W*X + b`` (with implicit expansion, a column
+   repeated across the columns).  A *declared* scalar or a number there is broadcast, as
+   written;
+3. it is the last factor of a product whose other factors make a matrix or a row, and
+   that product is a term of a sum that needs a column (``y - X*beta``) or a scalar
+   (``y'*X*beta - sum(...)``).
+
+A promotion is kept only if it does not make any other use of the name ill-formed (the
+number of kind conflicts does not grow); rules are applied again until nothing changes,
+so the result does not depend on the order of the text.  Default vectors and matrices are
+never demoted: a name whose type is still decided by its letter alone, where its use
+leaves the kind open, gets a :class:`TypeWarning` that says how to declare it --
+
+* a default vector or matrix used only to scale scalars, which makes the result a
+  vector or a matrix (``n`` in ``n/2*logdet(S)``);
+* a default scalar broadcast into a sum of vectors where rule 2 cannot make it a vector
+  (``x' - c``), or the last factor of ``X*beta`` outside any sum that decides it.
+
+A shape error caused by a letter default gets a hint that names the declaration that
+would remove it (:meth:`Typing.hint`); ``strict`` refuses undeclared names whose kind the
+expression does not determine (:meth:`Typing.undetermined`: another kind would also be
+well formed, and no rule above decided it).  How a declaration is written in a hint
+depends on the front end (:func:`.declarations.declare_hint`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+from ..ir.nodes import Node
+from ..ir.ops import OPS, apply_shape_rule
+from ..shapes import DimVar, Shape, ShapeMismatch, Unifier
+from .declarations import GREEK, Declaration, DeclKind, declare_hint, default_kind
+from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
+
+K = Literal["S", "C", "R", "M"] | None
+"""A kind: scalar, column vector, row vector, matrix; ``None`` unknown or ill formed."""
+
+_DECL: dict[str, DeclKind] = {"S": "scalar", "C": "vector", "M": "matrix"}
+_OF: dict[DeclKind, K] = {"scalar": "S", "vector": "C", "matrix": "M"}
+_SIZED = frozenset({"eye", "ones", "zeros"})
+_SHORT = 40  # a use longer than this is described, not quoted
+
+
+def letter_reason(name: str) -> str:
+    """Why the letter gives ``name`` its default kind (``"h-z"``, ``"Greek name"``)."""
+    if name in GREEK:
+        return "Greek name"
+    first = name[:1]
+    if "a" <= first <= "g":
+        return "a-g"
+    if "h" <= first <= "z":
+        return "h-z"
+    return "capital letter"
+
+
+def letter_sentence(name: str) -> str:
+    kinds = {"Greek name": "Greek names are scalars", "a-g": "a-g names are scalars",
+             "h-z": "h-z names are vectors", "capital letter": "capital names are matrices"}
+    return f"{kinds[letter_reason(name)]} by default"
+
+
+@dataclass(frozen=True)
+class NameType:
+    """The type a variable was given and why.
+
+    ``reason``: ``"declared"``, the letter (``"capital letter"``, ``"h-z"``, ``"a-g"``,
+    ``"Greek name"``), or the evidence (``"used as x - mu; Greek names are scalars by
+    default"``).  ``by_letter``: nothing but the letter decided it."""
+
+    name: str
+    kind: DeclKind
+    reason: str
+    declared: bool = False
+    by_letter: bool = True
+
+    def describe(self) -> str:
+        """``"mu vector (used as x - mu; Greek names are scalars by default)"``."""
+        return f"{self.name} {self.kind} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class TypeWarning:
+    """A default type the expression leaves ambiguous: what was assumed, and the
+    declaration that would say otherwise (``"n: scalar"``)."""
+
+    name: str
+    message: str
+    declaration: str
+
+    def __str__(self) -> str:
+        what = self.declaration.partition(": ")[2]
+        return (f"{self.message}; if {self.name} is a {what}, declare it: "
+                f"{declare_hint([self.declaration])}")
+
+
+@dataclass
+class Typing:
+    """The types of an expression's names (:func:`infer`)."""
+
+    types: dict[str, NameType]
+    warnings: tuple[TypeWarning, ...]
+    _walk: _Walker | None = field(default=None, repr=False)
+
+    def kind(self, name: str) -> DeclKind | None:
+        t = self.types.get(name)
+        return t.kind if t is not None else default_kind(name)
+
+    def letters_only(self) -> Typing | None:
+        """This typing with every promotion undone (each gets a warning), for when the
+        promoted typing does not elaborate (``Y + b`` where a column cannot be added to
+        a matrix); ``None`` if nothing was promoted."""
+        undone = [t for t in self.types.values() if not t.declared and not t.by_letter]
+        if not undone or self._walk is None:
+            return None
+        types = dict(self.types)
+        warnings = list(self.warnings)
+        for t in undone:
+            kind = default_kind(t.name)
+            assert kind is not None
+            types[t.name] = NameType(t.name, kind, letter_reason(t.name))
+            use = t.reason.partition("; ")[0]
+            warnings.append(TypeWarning(
+                t.name, f"{t.name} is a {kind} only by its letter ({letter_sentence(t.name)}):"
+                        f" it is {use}, but as a vector it does not fit the expression",
+                f"{t.name}: vector"))
+        kinds = {n: _OF[t.kind] for n, t in types.items()}
+        w = _Walker(self._walk.text, kinds, set())
+        assert self._walk.root is not None
+        w.kind(self._walk.root)
+        return Typing(types, tuple(warnings), w)
+
+    def undeclared(self) -> list[NameType]:
+        return [t for t in self.types.values() if not t.declared]
+
+    def undetermined(self) -> list[NameType]:
+        """Undeclared names whose kind only the letter decided and that another kind
+        would also make well formed (``strict`` refuses them)."""
+        w = self._walk
+        if w is None:
+            return []
+        out = []
+        for t in self.undeclared():
+            if not t.by_letter:
+                continue
+            mine = _OF[t.kind]
+            if w.errors_with({}) > 0:  # ill formed anyway: the shape error says why
+                return []
+            if any(w.errors_with({t.name: alt}) == 0 for alt in ("S", "C", "M") if alt != mine):
+                out.append(t)
+        return out
+
+    def hint(self, start: int, end: int) -> str:
+        """For a shape error between ``start`` and ``end``: the declarations of letter-
+        typed names that would remove conflicts, or ``""``."""
+        w = self._walk
+        if w is None:
+            return ""
+        base = w.errors_with({})
+        helpful: list[tuple[str, K, bool]] = []
+        for t in self.undeclared():
+            if not t.by_letter:
+                continue
+            for alt in _ALTERNATIVES[_OF[t.kind]]:
+                n = w.errors_with({t.name: alt})
+                if n < base:
+                    helpful.append((t.name, alt, n == 0))
+                    break
+        near = {n for n, s in w.occurrences if start <= s < end}
+        if not any(name in near for name, _, _ in helpful):
+            return ""
+        helpful = helpful[:4]
+        decls = [f"{name}: {_DECL[alt]}" for name, alt, _ in helpful if alt is not None]
+        names = [name for name, _, _ in helpful]
+        letters = "; ".join(sorted({letter_sentence(n) for n in names}))
+        alone = [h for h in helpful if h[2]]
+        if len(helpful) > 1 and len(alone) == len(helpful):  # any one of them would do
+            return (f"{' and '.join(names)} have their types from their letters ({letters}); "
+                    f"if one of them is meant otherwise, declare it, e.g. "
+                    f"{declare_hint(decls[:1])}")
+        if len(names) == 1:
+            kind = _DECL[helpful[0][1] or "S"]
+            return (f"{names[0]} has its type from its letter ({letters}); if {names[0]} is a "
+                    f"{kind}, declare it: {declare_hint(decls)}")
+        kinds = {_DECL[h[1] or "S"] for h in helpful}
+        what = f"{kinds.pop()}s" if len(kinds) == 1 else "meant otherwise"
+        return (f"{' and '.join(names)} have their types from their letters ({letters}); "
+                f"if they are {what}, declare them: {declare_hint(decls)}")
+
+
+_ALTERNATIVES: dict[K, tuple[K, ...]] = {"S": ("C", "M"), "C": ("S", "M"), "M": ("S",),
+                                        "R": (), None: ()}
+
+
+def infer(expr: Expr, declarations: Mapping[str, Declaration], names: set[str],
+          text: str) -> Typing:
+    """The type of every name of ``names`` (the plain names of ``expr``) and of every
+    declared one, by the rules of this module."""
+    kinds: dict[str, K] = {}
+    types: dict[str, NameType] = {}
+    soft: set[str] = set()
+    for name in sorted(names | set(declarations)):
+        d = declarations.get(name)
+        if d is not None:
+            kinds[name] = _OF[d.kind]
+            types[name] = NameType(name, d.kind, "declared", declared=True, by_letter=False)
+        elif (kind := default_kind(name)) is not None:
+            kinds[name] = _OF[kind]
+            types[name] = NameType(name, kind, letter_reason(name))
+            if kind == "scalar":
+                soft.add(name)
+    rejected: set[str] = set()
+    while True:
+        w = _Walker(text, kinds, soft)
+        w.kind(expr)
+        base = w.errors
+        changed = False
+        for name, reason in w.candidates:
+            if name not in soft or name in rejected:
+                continue
+            if w.errors_with({name: "C"}) <= base:
+                kinds[name] = "C"
+                soft.discard(name)
+                types[name] = NameType(name, "vector", f"{reason}; {letter_sentence(name)}",
+                                       by_letter=False)
+                changed = True
+                break
+            rejected.add(name)
+        if not changed:
+            break
+    return Typing(types, tuple(_warnings(w, types)), w)
+
+
+def _warnings(w: _Walker, types: Mapping[str, NameType]) -> list[TypeWarning]:
+    out: dict[str, TypeWarning] = {}
+    for name, use in w.ambiguous:
+        if name in out or not types[name].by_letter:
+            continue
+        out[name] = TypeWarning(
+            name, f"{name} is a scalar only by its letter ({letter_sentence(name)}), so "
+                  f"{use}", f"{name}: vector")
+    for name, count in w.scaled.items():
+        t = types[name]
+        if name in out or not t.by_letter or count != w.counts.get(name):
+            continue
+        out[name] = TypeWarning(
+            name, f"{name} is a {t.kind} only by its letter ({letter_sentence(name)}) and is "
+                  f"used only as a scale factor, which makes the result a {t.kind}",
+            f"{name}: scalar")
+    return list(out.values())
+
+
+@cache
+def _unary(op: str, k: K) -> K:
+    """The kind of ``op(u)`` for an operand of kind ``k``, by the op table's shape rule
+    on a representative shape (``None``: the rule refuses it)."""
+    shape = {"S": Shape(None, None), "C": Shape(DimVar("r"), None),
+             "R": Shape(None, DimVar("c")), "M": Shape(DimVar("r"), DimVar("c"))}[k or "S"]
+    try:
+        out = apply_shape_rule(op, [shape], (), Unifier().unify)
+    except ShapeMismatch:
+        return None
+    return _kind_of(out)
+
+
+def _kind_of(s: Shape) -> K:
+    if s.rows is None:
+        return "S" if s.cols is None else "R"
+    return "C" if s.cols is None else "M"
+
+
+_T: dict[K, K] = {"S": "S", "C": "R", "R": "C", "M": "M", None: None}
+_MUL: dict[tuple[K, K], K] = {("C", "R"): "M", ("R", "C"): "S", ("R", "M"): "R",
+                              ("M", "C"): "C", ("M", "M"): "M"}
+
+
+def _mul(a: K, b: K) -> K:
+    if a == "S":
+        return b
+    if b == "S":
+        return a
+    return _MUL.get((a, b))
+
+
+def _elementwise(a: K, b: K) -> K:
+    """``+ - .* ./ .^``: a scalar is broadcast; a column or a row with a matrix is
+    expanded (MATLAB's implicit expansion); a column with a row is ill formed."""
+    if a == "S" or a == b:
+        return b
+    if b == "S":
+        return a
+    if "M" in (a, b):
+        return "M"
+    return None
+
+
+@dataclass(frozen=True)
+class _Term:
+    """What rules 2 and 3 may change in one term of a sum: the name, and the kind the
+    term would have if the name were a vector."""
+
+    name: str
+    becomes: K
+
+
+class _Walker:
+    """One pass over the syntax tree computing kinds for a typing ``kinds`` (``soft``:
+    the default scalars not yet promoted), counting kind conflicts (``errors``) and
+    collecting evidence (``candidates``), ambiguous uses and scale-only uses."""
+
+    def __init__(self, text: str, kinds: Mapping[str, K], soft: set[str]):
+        self.text = text
+        self.kinds = dict(kinds)
+        self.soft = soft
+        self.errors = 0
+        self.candidates: list[tuple[str, str]] = []
+        self.ambiguous: list[tuple[str, str]] = []
+        self.counts: dict[str, int] = {}
+        self.scaled: dict[str, int] = {}  # name -> occurrences that only scale scalars
+        self.occurrences: list[tuple[str, int]] = []
+        self.bound: dict[str, K] = {}
+        self.last_factor: dict[int, _Term] = {}  # id(product) -> its default-scalar end
+        self.root: Expr | None = None
+
+    def errors_with(self, change: Mapping[str, K]) -> int:
+        """The number of kind conflicts with ``change`` applied to this typing."""
+        assert self.root is not None
+        w = _Walker(self.text, {**self.kinds, **change}, set())
+        w.kind(self.root)
+        return w.errors
+
+    def _src(self, e: Expr) -> str:
+        """``e`` as written, without the parentheses around it."""
+        src = self.text[e.span.start:e.span.end].strip()
+        while src.startswith("(") and src.endswith(")") and _balanced(src[1:-1]):
+            src = src[1:-1].strip()
+        return src
+
+    def _conflict(self, *operands: K) -> K:
+        if all(k is not None for k in operands):
+            self.errors += 1
+        return None
+
+    def kind(self, e: Expr) -> K:
+        if self.root is None:
+            self.root = e
+            k, carried = self._kind(e)
+            for name, scaled in carried:
+                if scaled:
+                    self.scaled[name] = self.scaled.get(name, 0) + 1
+            return k
+        return self._kind(e)[0]
+
+    def _kind(self, e: Expr) -> tuple[K, tuple[tuple[str, bool], ...]]:
+        """The kind of ``e`` and the occurrences of default non-scalars it carries only
+        through scalings (with whether a scale factor other than a number was met)."""
+        if isinstance(e, Num):
+            return "S", ()
+        if isinstance(e, Name):
+            return self._name(e)
+        if isinstance(e, Neg):
+            return self._kind(e.operand)
+        if isinstance(e, Transpose):
+            inner = e.operand
+            if isinstance(inner, Name) and inner.name in self.soft:
+                self.candidates.append((inner.name, f"transposed: {self._src(e)}"))
+            return _T[self._kind(inner)[0]], ()
+        if isinstance(e, Power):
+            return self._power(e)
+        if isinstance(e, Call):
+            return self._call(e)
+        if isinstance(e, Where):
+            for binding in e.bindings:
+                self.bound[binding.name] = self._kind(binding.value)[0]
+            return self._kind(e.main)
+        if e.rest and e.rest[0].op in ("+", "-"):
+            return self._sum(e)
+        return self._product(e)
+
+    def _name(self, e: Name) -> tuple[K, tuple[tuple[str, bool], ...]]:
+        name = e.name
+        if name in self.bound:
+            return self.bound[name], ()
+        if name == "eye":
+            return "M", ()
+        self.counts[name] = self.counts.get(name, 0) + 1
+        self.occurrences.append((name, e.span.start))
+        k = self.kinds.get(name)
+        return k, ((name, False),) if k in ("C", "M") else ()
+
+    def _power(self, e: Power) -> tuple[K, tuple[tuple[str, bool], ...]]:
+        b, carried = self._kind(e.base)
+        x = self._kind(e.exponent)[0]
+        if e.elementwise:
+            k = _elementwise(b, x)
+            if k is None:
+                return self._conflict(b, x), ()
+            return k, carried if x == "S" else ()
+        if x != "S" or b not in ("S", "M"):
+            return self._conflict(b, x), ()
+        return b, ()
+
+    def _call(self, e: Call) -> tuple[K, tuple[tuple[str, bool], ...]]:
+        name, args = e.name, e.args
+        if name in _SIZED:  # sizes, not operands
+            return ("M" if name == "eye" or len(args) == 2 else "C"), ()
+        if name in ("vector", "matrix") and len(args) == 1:
+            return ("C" if name == "vector" else "M"), ()
+        inner = [self._kind(a) for a in args]
+        if len(args) != 1:
+            return None, ()  # a function of several operands: no evidence through it
+        k, carried = inner[0]
+        if k is None:
+            return None, ()
+        if name == "diag":
+            made: K = "M" if k == "C" else "C" if k == "M" else self._conflict(k)
+            return made, ()
+        spec = OPS.get(name)
+        if spec is None or spec.surface != name or spec.arity != 1:
+            return None, ()
+        out = _unary(name, k)
+        if out is None:
+            return self._conflict(k), ()
+        return out, carried if spec.elementwise else ()
+
+    def _product(self, e: Chain) -> tuple[K, tuple[tuple[str, bool], ...]]:
+        factors = [e.first, *(s.operand for s in e.rest)]
+        results = [self._kind(f) for f in factors]
+        acc = results[0][0]
+        prefix = acc
+        for step, (k, _) in zip(e.rest, results[1:], strict=True):
+            prefix = acc
+            if step.op == "*":
+                acc = _mul(acc, k) if acc is not None and k is not None else None
+                if acc is None:
+                    self._conflict(prefix, k)
+            elif step.op == "/":
+                acc = prefix if k == "S" else self._conflict(prefix, k)
+            else:  # .* ./
+                acc = _elementwise(prefix, k) if prefix is not None and k is not None else None
+                if acc is None:
+                    self._conflict(prefix, k)
+        last = factors[-1]
+        if (e.rest[-1].op == "*" and isinstance(last, Name) and last.name in self.soft
+                and prefix in ("M", "R")):
+            self.last_factor[id(e)] = _Term(last.name, "C" if prefix == "M" else "S")
+            self.ambiguous.append((last.name, f"{self._src(e)} scales a "
+                                   f"{'matrix' if prefix == 'M' else 'row'}"))
+        non_scalar = [r for r in results if r[0] != "S"]
+        if len(non_scalar) == 1 and acc is not None:
+            by_name = any(r[0] == "S" and not isinstance(f, Num) and _number(f) is None
+                          for f, r in zip(factors, results, strict=True))
+            return acc, tuple((n, s or by_name) for n, s in non_scalar[0][1])
+        return acc, ()
+
+    def _sum(self, e: Chain) -> tuple[K, tuple[tuple[str, bool], ...]]:
+        terms = [e.first, *(s.operand for s in e.rest)]
+        results = [self._kind(t) for t in terms]
+        kinds = [r[0] for r in results]
+        acc = kinds[0]
+        for k in kinds[1:]:
+            joined = _elementwise(acc, k) if acc is not None and k is not None else None
+            if joined is None:
+                self._conflict(acc, k)
+            acc = joined
+        use = self._src(e)
+        for i, t in enumerate(terms):
+            others = [k for j, k in enumerate(kinds) if j != i and k is not None]
+            term = self._handle(t)
+            if term is None:
+                continue
+            if term.becomes == "C" and kinds[i] == "S":  # rule 2
+                if ("C" in others or "M" in others) and "R" not in others:
+                    self.candidates.append((term.name, self._used_as(use, others)))
+                elif any(k != "S" for k in others):
+                    self.ambiguous.append((term.name, f"it is broadcast in {use}"))
+            elif term.becomes == "C" and kinds[i] == "M":  # rule 3, a column is needed
+                if "C" in others and not {"M", "R"} & set(others):
+                    self.candidates.append((term.name, self._used_as(use, others)))
+            elif (term.becomes == "S" and kinds[i] == "R"  # rule 3, a scalar is needed
+                  and others and all(k == "S" for k in others)):
+                self.candidates.append((term.name, self._used_as(use, others)))
+        non_scalar = [r for r in results if r[0] != "S"]
+        if len(non_scalar) == 1 and acc is not None:
+            return acc, non_scalar[0][1]
+        return acc, ()
+
+    def _used_as(self, use: str, others: Sequence[K]) -> str:
+        if len(use) <= _SHORT:
+            return f"used as {use}"
+        return f"added to a {'matrix' if 'M' in others else 'vector'}"
+
+    def _handle(self, t: Expr) -> _Term | None:
+        """The default scalar rules 2 and 3 may make a vector in the term ``t``."""
+        while isinstance(t, Neg):
+            t = t.operand
+        if isinstance(t, Name):
+            return _Term(t.name, "C") if t.name in self.soft else None
+        if not isinstance(t, Chain) or t.rest[0].op in ("+", "-"):
+            return None
+        if id(t) in self.last_factor:
+            return self.last_factor[id(t)]
+        # a default scalar scaled by numbers: 2*mu, mu/2, -0.5*mu
+        factors = [t.first, *(s.operand for s in t.rest)]
+        ops = ["*", *(s.op for s in t.rest)]
+        names = [(f, op) for f, op in zip(factors, ops, strict=True) if _number(f) is None]
+        if (len(names) == 1 and isinstance(names[0][0], Name) and names[0][1] == "*"
+                and names[0][0].name in self.soft and all(op in ("*", "/") for op in ops)):
+            return _Term(names[0][0].name, "C")
+        return None
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for c in s:
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _number(e: Expr) -> object | None:
+    while isinstance(e, Neg):
+        e = e.operand
+    return e.value if isinstance(e, Num) else None
+
+
+class Variables(dict[str, Node]):
+    """A result's variables: name -> the variable's node (its shape, its properties), as
+    before, and :attr:`types`: name -> :class:`NameType` (the kind given and why) and
+    :attr:`warnings` (default types the expression leaves ambiguous)."""
+
+    types: dict[str, NameType]
+    warnings: tuple[TypeWarning, ...]
+
+    def __init__(self, nodes: Mapping[str, Node], types: Mapping[str, NameType],
+                 warnings: tuple[TypeWarning, ...] = ()):
+        super().__init__(nodes)
+        self.types = {n: types[n] for n in nodes if n in types}
+        self.warnings = warnings
+
+    def describe(self) -> str:
+        """``"X matrix (capital letter), mu vector (used as x - mu; ...)"``: each
+        undeclared variable's type and why ("" when every one is declared)."""
+        return ", ".join(t.describe() for t in self.types.values() if not t.declared)
+
+    def to_json(self) -> list[dict[str, object]]:
+        """Each variable's name, kind, reason and whether it was declared."""
+        return [{"name": t.name, "kind": t.kind, "reason": t.reason, "declared": t.declared}
+                for t in self.types.values()]
