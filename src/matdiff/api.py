@@ -501,6 +501,10 @@ class Derivative:
         undeclared variable was given and why ("" when all are declared)."""
         return self.variables.describe() if isinstance(self.variables, Variables) else ""
 
+    def variable_types(self) -> list[dict[str, object]]:
+        """Each variable's name, kind, why it has that kind, and whether it was declared."""
+        return self.variables.to_json() if isinstance(self.variables, Variables) else []
+
     def describe(self) -> str:
         """One line naming the derivative, its shape and layout (and its conditions)."""
         dims = " x ".join(show_dim(d) for d in self.shape) or "scalar"
@@ -572,8 +576,7 @@ class Derivative:
             "shape": [str(d) for d in self.shape],
             "layout": self.options.layout,
             "conditions": list(self.conditions),
-            "variables": (self.variables.to_json() if isinstance(self.variables, Variables)
-                          else []),
+            "variables": self.variable_types(),
             "warnings": list(self.warnings),
         }
 

@@ -21,8 +21,9 @@ so the result does not depend on the order of the text.  Default vectors and mat
 never demoted: a name whose type is still decided by its letter alone, where its use
 leaves the kind open, gets a :class:`TypeWarning` that says how to declare it --
 
-* a default vector or matrix used only to scale scalars, which makes the result a
-  vector or a matrix (``n`` in ``n/2*logdet(S)``);
+* a default vector or matrix used only to scale a scalar computed from vectors or
+  matrices, which makes the result a vector or a matrix (``n`` in ``n/2*logdet(S)``,
+  ``x*tr(X)``; not ``exp(c*x)``, where a scalar scales the vector);
 * a default scalar broadcast into a sum of vectors where rule 2 cannot make it a vector
   (``x' - c``), or the last factor of ``X*beta`` outside any sum that decides it.
 
@@ -45,6 +46,7 @@ from ..ir.ops import OPS, apply_shape_rule
 from ..shapes import DimVar, Shape, ShapeMismatch, Unifier
 from .declarations import GREEK, Declaration, DeclKind, declare_hint, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
+from .syntax_tools import walk
 
 K = Literal["S", "C", "R", "M"] | None
 """A kind: scalar, column vector, row vector, matrix; ``None`` unknown or ill formed."""
@@ -461,9 +463,10 @@ class _Walker:
                                    f"{'matrix' if prefix == 'M' else 'row'}"))
         non_scalar = [r for r in results if r[0] != "S"]
         if len(non_scalar) == 1 and acc is not None:
-            by_name = any(r[0] == "S" and not isinstance(f, Num) and _number(f) is None
-                          for f, r in zip(factors, results, strict=True))
-            return acc, tuple((n, s or by_name) for n, s in non_scalar[0][1])
+            # scaling a reduction (logdet(S), tr(X), y'*y): the name may be the number
+            reduction = any(r[0] == "S" and self._reduces(f)
+                            for f, r in zip(factors, results, strict=True))
+            return acc, tuple((n, s or reduction) for n, s in non_scalar[0][1])
         return acc, ()
 
     def _sum(self, e: Chain) -> tuple[K, tuple[tuple[str, bool], ...]]:
@@ -497,6 +500,11 @@ class _Walker:
         if len(non_scalar) == 1 and acc is not None:
             return acc, non_scalar[0][1]
         return acc, ()
+
+    def _reduces(self, e: Expr) -> bool:
+        """Whether the scalar ``e`` is computed from vectors or matrices."""
+        return any(isinstance(n, Name) and self.kinds.get(n.name) in ("C", "M")
+                   for n in walk(e))
 
     def _used_as(self, use: str, others: Sequence[K]) -> str:
         if len(use) <= _SHORT:
