@@ -224,7 +224,7 @@ def infer(expr: Expr, declarations: Mapping[str, Declaration], names: set[str],
             types[name] = NameType(name, kind, letter_reason(name))
             if kind == "scalar":
                 soft.add(name)
-    rejected: set[str] = set()
+    rejected: dict[str, str] = {}  # name -> the use a vector would not fit
     while True:
         w = _Walker(text, kinds, soft)
         w.kind(expr)
@@ -240,14 +240,19 @@ def infer(expr: Expr, declarations: Mapping[str, Declaration], names: set[str],
                                        by_letter=False)
                 changed = True
                 break
-            rejected.add(name)
+            rejected.setdefault(name, reason)
         if not changed:
             break
-    return Typing(types, tuple(_warnings(w, types)), w)
+    return Typing(types, tuple(_warnings(w, types, rejected)), w)
 
 
-def _warnings(w: _Walker, types: Mapping[str, NameType]) -> list[TypeWarning]:
+def _warnings(w: _Walker, types: Mapping[str, NameType],
+              rejected: Mapping[str, str]) -> list[TypeWarning]:
     out: dict[str, TypeWarning] = {}
+    for name, use in rejected.items():
+        out[name] = TypeWarning(
+            name, f"{name} is a scalar only by its letter ({letter_sentence(name)}): it is "
+                  f"{use}, but as a vector it would not fit its other uses", f"{name}: vector")
     for name, use in w.ambiguous:
         if name in out or not types[name].by_letter:
             continue
