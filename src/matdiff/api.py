@@ -709,7 +709,7 @@ class ExpressionInfo:
 
 
 @arg.entry_point(expr=arg.expression, declare=arg.declarations, strict=arg.flag)
-def describe_expression(expr: str, declare: Declarations = None,
+def describe_expression(expr: str, declare: Declarations = None, *,
                         strict: bool = False) -> ExpressionInfo:
     """Parse ``expr`` (never evaluate it) and report its shape and its variables with
     their inferred types, why (``reason``) and dimensions, declared ones included."""
@@ -730,7 +730,7 @@ def describe_expression(expr: str, declare: Declarations = None,
                  strict=arg.flag)
 def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None,
                layout: str = "mixed", symmetric_gradient: str = "symmetrized",
-               order: int | None = None, strict: bool = False) -> Derivative:
+               order: int | None = None, *, strict: bool = False) -> Derivative:
     """The derivative of ``expr`` with respect to ``wrt`` (one name, or a list of names
     for higher orders; ``order=k`` repeats a single name ``k`` times).
 
@@ -764,7 +764,7 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
 @arg.entry_point(expr=arg.expression, wrt=arg.text, backend=arg.text, hessian=arg.flag,
                  declare=arg.declarations, strict=arg.flag)
 def generate_module(expr: str, wrt: str, backend: str = "numpy", hessian: bool = False,
-                    declare: Declarations = None, strict: bool = False) -> str:
+                    declare: Declarations = None, *, strict: bool = False) -> str:
     """A standalone Python module for ``expr``: ``f``, ``grad`` and (``hessian=True``)
     ``hessian`` in ``backend``, with shape checks and a ``check_gradient`` helper
     (:func:`matdiff.compiled.module_source`)."""

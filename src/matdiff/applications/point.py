@@ -144,7 +144,7 @@ class Gradient:
 
 
 def gradient(expr: str, wrt: str | Sequence[str], declare: Declarations = None,
-             layout: str = "mixed", symmetric_gradient: str = "symmetrized",
+             layout: str = "mixed", symmetric_gradient: str = "symmetrized", *,
              strict: bool = False) -> Gradient:
     """The gradient of ``expr`` over the variables ``wrt`` (a list, or ``"x,y,z"``).
 

@@ -277,7 +277,7 @@ def _affine_numerically(work: _Work) -> bool:
     return testing.relative_error(gm, (gu + gw) / 2, 1e-8) < 1e-7
 
 
-def solve(expr: str, wrt: str, declare: Declarations = None, seed: int = 0,
+def solve(expr: str, wrt: str, declare: Declarations = None, seed: int = 0, *,
           strict: bool = False) -> Solution:
     """Set the gradient of the scalar ``expr`` by ``wrt`` to zero and solve when linear.
 

@@ -51,7 +51,7 @@ def _fn_name(name: str) -> str:
 
 # --- matdiff -> SymPy -----------------------------------------------------------------
 
-def to_sympy(expr: str, declare: Declarations = None, strict: bool = False) -> Any:
+def to_sympy(expr: str, declare: Declarations = None, *, strict: bool = False) -> Any:
     """The SymPy expression of ``expr`` (a ``MatrixExpr``, or a scalar ``Expr``);
     ``strict``: refuse undeclared names the expression does not determine."""
     sp = _sympy()

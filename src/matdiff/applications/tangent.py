@@ -235,7 +235,7 @@ def _both_sides(lhs: str, rhs: str) -> str:
 
 
 def tangent(equation: str, at: str | Sequence[object] | Mapping[str, object],
-            declare: Declarations = None, coordinates: Sequence[str] | None = None,
+            declare: Declarations = None, coordinates: Sequence[str] | None = None, *,
             strict: bool = False) -> Tangent:
     """The tangent plane and normal line of the surface ``equation`` at a point.
 

@@ -164,7 +164,7 @@ def _sides(lhs: str, rhs: str, declare: Declarations,
 
 
 def identity(lhs: str, rhs: str, declare: Declarations = None, seed: int = 0,
-             points: int = POINTS, strict: bool = False) -> IdentityResult:
+             points: int = POINTS, *, strict: bool = False) -> IdentityResult:
     """Whether ``lhs = rhs`` for all values of the variables (where both are defined);
     ``strict``: refuse undeclared names that the two sides do not determine."""
     both, left, right = _sides(lhs, rhs, declare, strict)
