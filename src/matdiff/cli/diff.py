@@ -41,7 +41,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         NAME, help="differentiate an expression",
         description="Differentiate a matrix expression (scalar, vector or matrix valued) by "
                     "a scalar, vector or matrix variable, to any order. Default types by "
-                    "name: a-g scalars, h-z vectors, A-Z matrices; --declare overrides. "
+                    "name: a-g scalars, h-z vectors, A-Z matrices, unless the expression "
+                    "says otherwise (a transposed name is a vector; the types given and "
+                    "why are printed on stderr); --declare overrides, --strict refuses "
+                    "names the expression does not determine. "
                     "The result is printed in matrix form when one exists, else in index "
                     "(Einstein) notation with its Kronecker form when unambiguous; the "
                     "layout and shape are stated on stderr.",

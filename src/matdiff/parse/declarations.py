@@ -12,7 +12,8 @@ A declaration is ``"NAME: TYPE PROPS..."`` (list form) or ``{"NAME": "TYPE PROPS
 
 Default kinds, as matrixcalculus.org: ``a``..``g`` scalars, ``h``..``z`` vectors,
 ``A``..``Z`` matrices; Greek letter names are scalars; a name starting with ``_`` has no
-default and must be declared.
+default and must be declared.  Where the expression gives evidence, it beats the letter
+(:mod:`.name_types`).
 
 Declarations are read with the ``decl`` start rule of grammar.lark; the words after the
 colon are plain names there and are interpreted here, so a misspelt word is reported

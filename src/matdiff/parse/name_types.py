@@ -6,7 +6,8 @@ becomes a vector where the expression gives evidence that it is one -- one rule,
 here and nowhere else, on kinds only (scalar, column, row, matrix; the dimensions are
 unified later by :mod:`.elaborate`):
 
-1. it is transposed: ``a'*x``, ``a'*A*a`` (a scalar's transpose is itself: nobody writes it);
+1. it is transposed: ``a'*x``, ``a'*A*a`` (a scalar's transpose is itself: nobody writes
+   it), or its length is a size: ``ones(len(mu))`` (as printed results write it);
 2. it is a term of a sum whose other terms are vectors or matrices, alone or scaled by
    numbers: ``x - mu``, ``A*x + b``, ``W*X + b`` (with implicit expansion, a column
    repeated across the columns).  A *declared* scalar or a number there is broadcast, as
@@ -172,16 +173,21 @@ class Typing:
         if w is None:
             return ""
         base = w.errors_with({})
+        near = {n for n, s in w.occurrences if start <= s < end}
         helpful: list[tuple[str, K, bool]] = []
-        for t in self.undeclared():
+        tried = 0
+        # the names at the error first, then the others (a bounded number of passes)
+        for t in sorted(self.undeclared(), key=lambda t: t.name not in near):
             if not t.by_letter:
                 continue
+            tried += 1
+            if tried > _MAX_HINT_NAMES:
+                break
             for alt in _ALTERNATIVES[_OF[t.kind]]:
                 n = w.errors_with({t.name: alt})
                 if n < base:
                     helpful.append((t.name, alt, n == 0))
                     break
-        near = {n for n, s in w.occurrences if start <= s < end}
         if not any(name in near for name, _, _ in helpful):
             return ""
         helpful = helpful[:4]
@@ -203,6 +209,8 @@ class Typing:
                 f"if they are {what}, declare them: {declare_hint(decls)}")
 
 
+_MAX_TRIALS = 24  # passes spent deciding promotions (a pass is linear in the text)
+_MAX_HINT_NAMES = 12  # names tried for a hint: each costs a pass over the expression
 _ALTERNATIVES: dict[K, tuple[K, ...]] = {"S": ("C", "M"), "C": ("S", "M"), "M": ("S",),
                                         "R": (), None: ()}
 
@@ -225,34 +233,57 @@ def infer(expr: Expr, declarations: Mapping[str, Declaration], names: set[str],
             if kind == "scalar":
                 soft.add(name)
     rejected: dict[str, str] = {}  # name -> the use a vector would not fit
+    def promote(name: str, reason: str) -> None:
+        kinds[name] = "C"
+        soft.discard(name)
+        types[name] = NameType(name, "vector", f"{reason}; {letter_sentence(name)}",
+                               by_letter=False)
+
+    undecided: dict[str, str] = {}  # left to the letter when the budget ran out
+    trials = 0
     while True:
         w = _Walker(text, kinds, soft)
         w.kind(expr)
         base = w.errors
-        changed = False
+        found: dict[str, str] = {}  # the first reason of each name, in text order
         for name, reason in w.candidates:
-            if name not in soft or name in rejected:
-                continue
-            if w.errors_with({name: "C"}) <= base:
-                kinds[name] = "C"
-                soft.discard(name)
-                types[name] = NameType(name, "vector", f"{reason}; {letter_sentence(name)}",
-                                       by_letter=False)
-                changed = True
-                break
-            rejected.setdefault(name, reason)
-        if not changed:
+            if name in soft and name not in rejected and name not in undecided:
+                found.setdefault(name, reason)
+        if not found:
             break
-    return Typing(types, tuple(_warnings(w, types, rejected)), w)
+        if trials >= _MAX_TRIALS:  # each trial is a pass: bounded, whatever the input
+            undecided.update(found)
+            break
+        # all at once when they fit together (the usual case: two passes in all) ...
+        trials += 1
+        if w.errors_with(dict.fromkeys(found, "C")) <= base:
+            for name, reason in found.items():
+                promote(name, reason)
+            continue
+        # ... else one at a time, in order of the names, each kept only if it fits
+        for name in sorted(found):
+            if trials >= _MAX_TRIALS:
+                break
+            trials += 1
+            if w.errors_with({name: "C"}) <= base:
+                promote(name, found[name])
+                break
+            rejected[name] = found[name]
+    return Typing(types, tuple(_warnings(w, types, rejected, undecided)), w)
 
 
-def _warnings(w: _Walker, types: Mapping[str, NameType],
-              rejected: Mapping[str, str]) -> list[TypeWarning]:
+def _warnings(w: _Walker, types: Mapping[str, NameType], rejected: Mapping[str, str],
+              undecided: Mapping[str, str]) -> list[TypeWarning]:
     out: dict[str, TypeWarning] = {}
     for name, use in rejected.items():
         out[name] = TypeWarning(
             name, f"{name} is a scalar only by its letter ({letter_sentence(name)}): it is "
                   f"{use}, but as a vector it would not fit its other uses", f"{name}: vector")
+    for name, use in undecided.items():
+        out[name] = TypeWarning(
+            name, f"{name} is a scalar only by its letter ({letter_sentence(name)}); it is "
+                  f"{use}, which suggests a vector, but the expression has too many such "
+                  f"names to decide each", f"{name}: vector")
     for name, use in w.ambiguous:
         if name in out or not types[name].by_letter:
             continue
@@ -422,7 +453,12 @@ class _Walker:
 
     def _call(self, e: Call) -> tuple[K, tuple[tuple[str, bool], ...]]:
         name, args = e.name, e.args
-        if name in _SIZED:  # sizes, not operands
+        if name in _SIZED:  # sizes, not operands; len(mu) says mu is a vector
+            for a in args:
+                if (isinstance(a, Call) and a.name == "len" and len(a.args) == 1
+                        and isinstance(a.args[0], Name) and a.args[0].name in self.soft):
+                    self.candidates.append((a.args[0].name, f"its length is used: "
+                                                            f"{self._src(a)}"))
             return ("M" if name == "eye" or len(args) == 2 else "C"), ()
         if name in ("vector", "matrix") and len(args) == 1:
             return ("C" if name == "vector" else "M"), ()
@@ -569,6 +605,12 @@ class Variables(dict[str, Node]):
         """``"X matrix (capital letter), mu vector (used as x - mu; ...)"``: each
         undeclared variable's type and why ("" when every one is declared)."""
         return ", ".join(t.describe() for t in self.types.values() if not t.declared)
+
+    def declarations(self) -> list[str]:
+        """``"mu: vector"`` for each undeclared variable: with these added to its own
+        declarations, a printed result reads back with the types this one gave (the
+        text of ``diag(1 ./ (e.^2 + 1))`` alone would make ``e`` a scalar again)."""
+        return [f"{t.name}: {t.kind}" for t in self.types.values() if not t.declared]
 
     def to_json(self) -> list[dict[str, object]]:
         """Each variable's name, kind, reason and whether it was declared."""
