@@ -334,3 +334,22 @@ def test_cli_at_with_an_inferred_vector(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["diff", "a'*x", "--wrt", "x", "--at", "a=[1,2],x=[3,4]"]) == 0
     out = capsys.readouterr().out
     assert "[1, 2]" in out.replace(".0", "")
+
+
+def test_cli_at_and_codegen_state_the_types(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "(x - mu)'*(x - mu)", "--wrt", "x", "--at", "x=[1,2],mu=[0,1]"]) == 0
+    err = capsys.readouterr().err
+    assert "variables: x vector (h-z), mu vector (used as x - mu;" in err
+    assert main(["codegen", "n/2*logdet(S)", "--wrt", "S"]) == 0
+    err = capsys.readouterr().err
+    assert "variables: n vector (h-z), S matrix (capital letter)" in err
+    assert 'declare it: --declare "n: scalar"' in err
+
+
+def test_a_printed_result_reads_back_with_the_stated_types() -> None:
+    d = matdiff.derivative("arctan(e - (z - z))", "e")
+    assert d.variables.declarations() == ["e: vector", "z: vector"]
+    again = parse(d.text, d.variables.declarations())
+    assert again.expr.shape.kind == d.result.shape.kind == "matrix"  # type: ignore[union-attr]
+    assert list(parse("ones(len(mu))'*x").variables.types) == ["x"]  # mu: only a size
+    assert typed_kinds("ones(len(mu)) - x")("mu") == "vector"

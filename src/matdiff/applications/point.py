@@ -231,4 +231,11 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
     out = symbolic[fmt]()
     if value is not None:
         out += f"\n{value}    (at {where})"
-    return out, note
+    return out, "\n".join([note, *_types_note(parts[0])])
+
+
+def _types_note(d: api.Derivative) -> list[str]:
+    """The stderr lines that say what each undeclared name is and why, and what the
+    expression leaves ambiguous (as ``matdiff diff`` without ``--at``)."""
+    line = d.describe_variables()
+    return ([f"variables: {line}"] if line else []) + [f"warning: {w}" for w in d.warnings]

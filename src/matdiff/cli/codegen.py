@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import api
 from ..errors import OptionError
+from . import diff
 
 NAME = "codegen"
 BACKENDS = ("numpy", "jax", "torch")
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     """Print (or write) the generated module."""
     source = api.generate_module(args.expr, args.wrt, backend=args.backend, hessian=args.hessian,
                          declare=args.declare, strict=args.strict)
+    # the types the module was generated for, and the ambiguous ones (as diff says them)
+    diff.print_expression_types(args.expr, args.declare)
     if args.output is None:
         print(source, end="")
         return 0

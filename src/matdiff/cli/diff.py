@@ -35,6 +35,17 @@ def print_types(result: api.Derivative) -> None:
         print(f"warning: {w}", file=sys.stderr)
 
 
+def print_expression_types(expr: str, declare: list[str]) -> None:
+    """:func:`print_types` for an expression without its derivative (parsed only)."""
+    info = api.describe_expression(expr, declare)
+    line = ", ".join(f"{v.name} {v.kind} ({v.reason})" for v in info.variables
+                     if v.used and v.reason != "declared")
+    if line:
+        print(f"variables: {line}", file=sys.stderr)
+    for w in info.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``diff`` subcommand's parser."""
     d = sub.add_parser(

@@ -17,8 +17,13 @@ unified later by :mod:`.elaborate`):
    (``y'*X*beta - sum(...)``).
 
 A promotion is kept only if it does not make any other use of the name ill-formed (the
-number of kind conflicts does not grow); rules are applied again until nothing changes,
-so the result does not depend on the order of the text.  Default vectors and matrices are
+number of kind conflicts does not grow).  Rule 1 does not depend on the other names'
+kinds, so all its names are promoted at once, and so are those of rules 2 and 3 whose
+evidence is a term without default scalars (``x`` in ``x - mu``); the others are
+promoted one at a time (in the order of the text), the kinds computed again after each
+(in ``x'*A*x + b'*x + c``, ``c`` stays a scalar once ``b`` is a vector), until nothing
+changes -- at most 8 trials, whatever the size of the text (names left undecided then
+keep their letters, with a warning).  Default vectors and matrices are
 never demoted: a name whose type is still decided by its letter alone, where its use
 leaves the kind open, gets a :class:`TypeWarning` that says how to declare it --
 
@@ -209,7 +214,8 @@ class Typing:
                 f"if they are {what}, declare them: {declare_hint(decls)}")
 
 
-_MAX_TRIALS = 24  # passes spent deciding promotions (a pass is linear in the text)
+_DIRECT = ("transposed", "its length")  # the reasons of rule 1
+_MAX_TRIALS = 8  # passes spent deciding promotions (a pass is linear in the text)
 _MAX_HINT_NAMES = 12  # names tried for a hint: each costs a pass over the expression
 _ALTERNATIVES: dict[K, tuple[K, ...]] = {"S": ("C", "M"), "C": ("S", "M"), "M": ("S",),
                                         "R": (), None: ()}
@@ -233,6 +239,7 @@ def infer(expr: Expr, declarations: Mapping[str, Declaration], names: set[str],
             if kind == "scalar":
                 soft.add(name)
     rejected: dict[str, str] = {}  # name -> the use a vector would not fit
+
     def promote(name: str, reason: str) -> None:
         kinds[name] = "C"
         soft.discard(name)
@@ -254,14 +261,19 @@ def infer(expr: Expr, declarations: Mapping[str, Declaration], names: set[str],
         if trials >= _MAX_TRIALS:  # each trial is a pass: bounded, whatever the input
             undecided.update(found)
             break
-        # all at once when they fit together (the usual case: two passes in all) ...
+        # Rule 1 does not depend on other names' kinds: all its names at once, when they
+        # fit together; then those of rules 2 and 3 whose evidence is a term without
+        # default scalars.  The others depend on other names (in x'*A*x + b'*x + c, c is
+        # a scalar once b is a vector): one name at a time, the kinds computed again.
         trials += 1
-        if w.errors_with(dict.fromkeys(found, "C")) <= base:
-            for name, reason in found.items():
+        direct = {n: r for n, r in found.items() if r.startswith(_DIRECT)}
+        if not direct:  # evidence from terms no promotion can change (x - mu: x is firm)
+            direct = {n: r for n, r in found.items() if n in w.independent}
+        if direct and w.errors_with(dict.fromkeys(direct, "C")) <= base:
+            for name, reason in direct.items():
                 promote(name, reason)
             continue
-        # ... else one at a time, in order of the names, each kept only if it fits
-        for name in sorted(found):
+        for name in found:
             if trials >= _MAX_TRIALS:
                 break
             trials += 1
@@ -365,6 +377,7 @@ class _Walker:
         self.soft = soft
         self.errors = 0
         self.candidates: list[tuple[str, str]] = []
+        self.independent: set[str] = set()  # candidates whose evidence no promotion moves
         self.ambiguous: list[tuple[str, str]] = []
         self.counts: dict[str, int] = {}
         self.scaled: dict[str, int] = {}  # name -> occurrences that only scale scalars
@@ -521,19 +534,27 @@ class _Walker:
                 self._conflict(acc, k)
             acc = joined
         use = self._src(e)
-        for i, t in enumerate(terms):
-            others = [k for j, k in enumerate(kinds) if j != i and k is not None]
-            term = self._handle(t)
+        handles = [self._handle(t) for t in terms]
+        # terms without default scalars keep their kinds whatever is promoted
+        firm = [h is None and not any(isinstance(n, Name) and n.name in self.soft
+                                      for n in walk(t)) for t, h in zip(terms, handles,
+                                                                        strict=True)]
+        for i, term in enumerate(handles):
             if term is None:
                 continue
+            others = [k for j, k in enumerate(kinds) if j != i and k is not None]
             if term.becomes == "C" and kinds[i] == "S":  # rule 2
                 if ("C" in others or "M" in others) and "R" not in others:
                     self.candidates.append((term.name, self._used_as(use, others)))
+                    if any(f and kinds[j] in ("C", "M") for j, f in enumerate(firm)):
+                        self.independent.add(term.name)
                 elif any(k != "S" for k in others):
                     self.ambiguous.append((term.name, f"it is broadcast in {use}"))
             elif term.becomes == "C" and kinds[i] == "M":  # rule 3, a column is needed
                 if "C" in others and not {"M", "R"} & set(others):
                     self.candidates.append((term.name, self._used_as(use, others)))
+                    if any(f and kinds[j] == "C" for j, f in enumerate(firm)):
+                        self.independent.add(term.name)
             elif (term.becomes == "S" and kinds[i] == "R"  # rule 3, a scalar is needed
                   and others and all(k == "S" for k in others)):
                 self.candidates.append((term.name, self._used_as(use, others)))
