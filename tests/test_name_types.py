@@ -353,3 +353,23 @@ def test_a_printed_result_reads_back_with_the_stated_types() -> None:
     assert again.expr.shape.kind == d.result.shape.kind == "matrix"  # type: ignore[union-attr]
     assert list(parse("ones(len(mu))'*x").variables.types) == ["x"]  # mu: only a size
     assert typed_kinds("ones(len(mu)) - x")("mu") == "vector"
+
+
+def test_typing_a_long_expression_takes_bounded_passes() -> None:
+    import time
+    many = "x - " + " - ".join(f"c{i}*A*x - c{i}" for i in range(150))  # each c fits nowhere
+    start = time.perf_counter()
+    p = parse(many)
+    assert time.perf_counter() - start < 10
+    assert all(t.kind == "scalar" for n, t in p.variables.types.items() if n.startswith("c"))
+    assert len(p.variables.warnings) == 150
+    assert all("c" in w.declaration and w.declaration.endswith(": vector")
+               for w in p.variables.warnings)
+    chain = "x - " + " - ".join(f"b{i}" for i in range(400))  # one firm term: all at once
+    assert all(t.kind == "vector" for t in parse(chain).variables.types.values())
+
+
+def test_strict_lists_at_most_ten_names() -> None:
+    expr = " + ".join(f"tr(A{i}*X{i})" for i in range(30))
+    with pytest.raises(DeclarationError, match="and 50 more"):
+        parse(expr, strict=True)

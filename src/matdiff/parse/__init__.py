@@ -130,13 +130,15 @@ def _refuse_undetermined(typing: Typing, used: dict[str, None], text: str) -> No
                    key=lambda t: order.index(t.name))
     if not open_:
         return
-    listed = ", ".join(f"{t.name} ({letter_sentence(t.name)})" for t in open_)
+    listed = ", ".join(f"{t.name} ({letter_sentence(t.name)})" for t in open_[:10])
+    if len(open_) > 10:
+        listed += f" and {len(open_) - 10} more"
     first = open_[0].name
     start = next((m.span for m in walk_names(text, first)), Span(0, len(text)))
     raise DeclarationError(
         f"strict: the expression does not determine the type of {listed}; declare "
         f"{'it' if len(open_) == 1 else 'them'}: "
-        f"{declare_hint([f'{t.name}: {t.kind}' for t in open_])}", start, text)
+        f"{declare_hint([f'{t.name}: {t.kind}' for t in open_[:10]])}", start, text)
 
 
 def walk_names(text: str, name: str) -> list[Name]:

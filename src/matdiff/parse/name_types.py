@@ -156,20 +156,17 @@ class Typing:
 
     def undetermined(self) -> list[NameType]:
         """Undeclared names whose kind only the letter decided and that another kind
-        would also make well formed (``strict`` refuses them)."""
+        would also make well formed (``strict`` refuses them).  Each name costs two
+        passes: beyond :data:`_MAX_STRICT_NAMES` letter-typed names, all are listed."""
         w = self._walk
-        if w is None:
+        lettered = [t for t in self.undeclared() if t.by_letter]
+        if w is None or w.errors_with({}) > 0:  # ill formed anyway: the shape error says why
             return []
-        out = []
-        for t in self.undeclared():
-            if not t.by_letter:
-                continue
-            mine = _OF[t.kind]
-            if w.errors_with({}) > 0:  # ill formed anyway: the shape error says why
-                return []
-            if any(w.errors_with({t.name: alt}) == 0 for alt in ("S", "C", "M") if alt != mine):
-                out.append(t)
-        return out
+        if len(lettered) > _MAX_STRICT_NAMES:
+            return lettered
+        return [t for t in lettered
+                if any(w.errors_with({t.name: alt}) == 0
+                       for alt in ("S", "C", "M") if alt != _OF[t.kind])]
 
     def hint(self, start: int, end: int) -> str:
         """For a shape error between ``start`` and ``end``: the declarations of letter-
@@ -216,6 +213,7 @@ class Typing:
 
 _DIRECT = ("transposed", "its length")  # the reasons of rule 1
 _MAX_TRIALS = 8  # passes spent deciding promotions (a pass is linear in the text)
+_MAX_STRICT_NAMES = 40  # names strict checks one by one
 _MAX_HINT_NAMES = 12  # names tried for a hint: each costs a pass over the expression
 _ALTERNATIVES: dict[K, tuple[K, ...]] = {"S": ("C", "M"), "C": ("S", "M"), "M": ("S",),
                                         "R": (), None: ()}
