@@ -42,10 +42,9 @@ def run(args: argparse.Namespace) -> int:
     """Print (or write) the generated module."""
     source = api.generate_module(args.expr, args.wrt, backend=args.backend, hessian=args.hessian,
                          declare=args.declare, strict=args.strict)
-    # the types the module was generated for, and the ambiguous ones (as diff says them)
-    diff.print_expression_types(args.expr, args.declare)
     if args.output is None:
         print(source, end="")
+        _types(args)
         return 0
     try:
         Path(args.output).write_text(source, encoding="utf-8")
@@ -53,4 +52,11 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError(f"cannot write {args.output}: {e.strerror or e}") from None
     except (ValueError, UnicodeError):  # a NUL byte, or a name the system cannot encode
         raise OptionError(f"cannot write {args.output!r}: not a valid file name") from None
+    _types(args)
     return 0
+
+
+def _types(args: argparse.Namespace) -> None:
+    """On stderr, once the module is out: the types it was generated for and the
+    ambiguous ones (as ``diff`` says them)."""
+    diff.print_expression_types(args.expr, args.declare)
