@@ -370,8 +370,9 @@ def test_division_and_broadcasting_use_the_builders() -> None:
     assert p.expr is b.mul(x, b.power(a, b.const(-1)))
     assert parse("x.^2").expr is b.power(x, b.fill(2, x.shape))
     assert parse("1 + x").expr is b.add(b.fill(1, x.shape), x)
-    assert parse("a + x").expr is b.add(b.broadcast(a, x.shape), x)
-    assert parse("x - a").expr is b.sub(x, b.broadcast(a, x.shape))
+    # a declared scalar is broadcast as written (an undeclared a would be a vector there)
+    assert parse("a + x", ["a: scalar"]).expr is b.add(b.broadcast(a, x.shape), x)
+    assert parse("x - a", ["a: scalar"]).expr is b.sub(x, b.broadcast(a, x.shape))
     assert parse("a .* x").expr is b.mul(a, x)
 
 

@@ -72,6 +72,8 @@ def reads_back(d: Derivative, expr: str, declare: list[str], seed: int = 0) -> i
     shape has a dimension nothing names)."""
     result = d.result
     assert result is not None
+    # the types the result states (an undeclared e that was a vector by evidence)
+    declare = [*declare, *d.variables.declarations()]
     variables = dict(parse(expr, declare).variables)
     texts = {"text": d.text, "inline_text": d.inline_text}
     again: dict[str, tuple[Node, dict[Dim, Dim]]] = {}

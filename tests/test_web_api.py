@@ -142,7 +142,13 @@ def test_variables(client: TestClient) -> None:
     assert body["kind"] == "scalar" and body["shape"] == []
     rows = {v["name"]: v for v in body["variables"]}
     assert rows["x"] == {"name": "x", "type": "vector", "dims": ["n"], "properties": [],
-                         "used": True}
+                         "used": True, "reason": "h-z"}
+    assert rows["A"]["reason"] == "declared" and body["warnings"] == []
+    why = client.post("/api/variables", json={"expression": "x - mu"}).json()
+    assert {v["name"]: v["reason"] for v in why["variables"]}["mu"] == (
+        "used as x - mu; Greek names are scalars by default")
+    warned = client.post("/api/variables", json={"expression": "n/2*logdet(S)"}).json()
+    assert warned["warnings"][0].endswith("set n: scalar in the variables table")
     assert rows["A"]["type"] == "matrix" and rows["A"]["dims"] == ["n", "n"]
     assert set(rows["A"]["properties"]) == {"spd", "symmetric"}
     assert rows["a"]["type"] == "scalar" and rows["a"]["dims"] == []
@@ -305,3 +311,13 @@ def test_serve_refuses_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
     for bad in ("nan", "inf", "-inf", "-1", "1e999", "ten", "99999"):
         assert main(["serve", f"--time-limit={bad}"]) == 2
         assert "--time-limit must" in capsys.readouterr().err
+
+
+def test_derivative_states_the_types_and_the_warnings(client: TestClient) -> None:
+    status, body = post(client, expression="n/2*logdet(S)", wrt=["S"], steps=False,
+                        check=False)
+    assert status == 200, body
+    assert {v["name"]: v["reason"] for v in body["variables"]} == {
+        "n": "h-z", "S": "capital letter"}
+    assert body["warnings"][0].startswith("n is a vector only by its letter")
+    assert body["warnings"][0].endswith("set n: scalar in the variables table")

@@ -43,17 +43,19 @@ from .testing import CheckResult
 _seed = _arg.integer(0, _arg.MAX_SEED)
 identity = _arg.entry_point(
     lhs=_arg.expression, rhs=_arg.expression, declare=_arg.declarations, seed=_seed,
-    points=_arg.integer(1, _arg.MAX_POINTS))(_identity)
+    points=_arg.integer(1, _arg.MAX_POINTS), strict=_arg.flag)(_identity)
 gradient = _arg.entry_point(
     expr=_arg.expression, wrt=_arg.name_list, declare=_arg.declarations,
     layout=_arg.choice(*LAYOUTS),
-    symmetric_gradient=_arg.choice(*SYMMETRIC_GRADIENTS))(_gradient)
+    symmetric_gradient=_arg.choice(*SYMMETRIC_GRADIENTS), strict=_arg.flag)(_gradient)
 solve = _arg.entry_point(
-    expr=_arg.expression, wrt=_arg.text, declare=_arg.declarations, seed=_seed)(_solve)
+    expr=_arg.expression, wrt=_arg.text, declare=_arg.declarations, seed=_seed,
+    strict=_arg.flag)(_solve)
 tangent = _arg.entry_point(
     equation=_arg.expression, at=_arg.point, declare=_arg.declarations,
-    coordinates=_arg.optional_names)(_tangent)
-to_sympy = _arg.entry_point(expr=_arg.expression, declare=_arg.declarations)(_to_sympy)
+    coordinates=_arg.optional_names, strict=_arg.flag)(_tangent)
+to_sympy = _arg.entry_point(expr=_arg.expression, declare=_arg.declarations,
+                            strict=_arg.flag)(_to_sympy)
 
 __all__ = [
     "LAYOUTS", "SYMMETRIC_GRADIENTS", "CheckResult", "DeclarationError", "Derivative",

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import html
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -57,7 +58,8 @@ from .ir.tensor import (
     normalize,
     symmetrize,
 )
-from .parse import MAX_LENGTH, Parsed, parse
+from .parse import MAX_LENGTH, Parsed, Variables, parse
+from .parse.declarations import HINT_STYLES, hint_style
 from .printing import (
     IndexHeader,
     index_latex,
@@ -497,6 +499,22 @@ class Derivative:
                 raise UndefinedError(f"{to_text(n)} has no derivative here: it is "
                                      f"differentiable only where {to_text(p)} > 0")
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Default types the expression leaves ambiguous, each with the declaration that
+        would settle it (``n`` in ``n/2*logdet(S)``: a vector by its letter)."""
+        types = getattr(self.variables, "warnings", ())
+        return tuple(str(w) for w in types)
+
+    def describe_variables(self) -> str:
+        """``"X matrix (capital letter), mu vector (used as x - mu; ...)"``: the type each
+        undeclared variable was given and why ("" when all are declared)."""
+        return self.variables.describe() if isinstance(self.variables, Variables) else ""
+
+    def variable_types(self) -> list[dict[str, object]]:
+        """Each variable's name, kind, why it has that kind, and whether it was declared."""
+        return self.variables.to_json() if isinstance(self.variables, Variables) else []
+
     def describe(self) -> str:
         """One line naming the derivative, its shape and layout (and its conditions)."""
         dims = " x ".join(show_dim(d) for d in self.shape) or "scalar"
@@ -576,6 +594,8 @@ class Derivative:
             "conditions": list(self.conditions),
             "notes": list(self.notes),
             "expansions": list(self.expansions),
+            "variables": self.variable_types(),
+            "warnings": list(self.warnings),
         }
 
 
@@ -665,6 +685,20 @@ def _finish(t: Tensor, variable: Node, options: Options) -> Tensor:
     return normalize(contract(normalize(t, simplify)), simplify)
 
 
+@contextmanager
+def hints_for(style: str) -> Iterator[None]:
+    """Within the block, messages write a declaration to add as ``style`` takes it:
+    ``"python"`` (``declare=[...]``, the default), ``"cli"`` (``--declare "..."``) or
+    ``"web"`` (the variables table)."""
+    if style not in HINT_STYLES:
+        raise OptionError(f"unknown hint style {style!r}; valid: {', '.join(HINT_STYLES)}")
+    token = hint_style.set(style)
+    try:
+        yield
+    finally:
+        hint_style.reset(token)
+
+
 MAX_EXPRESSION_LENGTH = MAX_LENGTH
 """The longest expression the parser accepts (characters)."""
 
@@ -678,6 +712,7 @@ class VariableInfo:
     dims: tuple[str, ...]
     properties: tuple[str, ...]
     used: bool  # False: declared but not in the expression
+    reason: str = "declared"  # why it has this kind: "h-z", "used as x - mu; ..."
 
 
 @dataclass(frozen=True)
@@ -688,29 +723,39 @@ class ExpressionInfo:
     kind: str
     shape: tuple[str, ...]
     variables: tuple[VariableInfo, ...]
+    warnings: tuple[str, ...] = ()
 
 
-@arg.entry_point(expr=arg.expression, declare=arg.declarations)
-def describe_expression(expr: str, declare: Declarations = None) -> ExpressionInfo:
+@arg.entry_point(expr=arg.expression, declare=arg.declarations, strict=arg.flag)
+def describe_expression(expr: str, declare: Declarations = None, *,
+                        strict: bool = False) -> ExpressionInfo:
     """Parse ``expr`` (never evaluate it) and report its shape and its variables with
-    their inferred types and dimensions, declared ones included."""
-    parsed = parse(expr, declare)
+    their inferred types, why (``reason``) and dimensions, declared ones included."""
+    parsed = parse(expr, declare, strict=strict)
+    types = parsed.typing.types
     rows = [VariableInfo(name, node.shape.kind, tuple(str(d) for d in node.shape.dims),
-                         tuple(sorted(node.attrs[1])), used)
+                         tuple(sorted(node.attrs[1])), used,
+                         types[name].reason if name in types else "declared")
             for used, table in ((True, parsed.variables), (False, parsed.declared))
             for name, node in table.items()]
     shape = parsed.expr.shape
     return ExpressionInfo(parsed.source, shape.kind, tuple(str(d) for d in shape.dims),
-                          tuple(rows))
+                          tuple(rows), tuple(str(w) for w in parsed.typing.warnings))
 
 
 @arg.entry_point(expr=arg.expression, wrt=arg.name_list, declare=arg.declarations,
-                 layout=arg.choice(*LAYOUTS), symmetric_gradient=arg.choice(*SYMMETRIC_GRADIENTS))
+                 layout=arg.choice(*LAYOUTS), symmetric_gradient=arg.choice(*SYMMETRIC_GRADIENTS),
+                 strict=arg.flag)
 def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None,
                layout: str = "mixed", symmetric_gradient: str = "symmetrized",
-               order: int | None = None) -> Derivative:
+               order: int | None = None, *, strict: bool = False) -> Derivative:
     """The derivative of ``expr`` with respect to ``wrt`` (one name, or a list of names
     for higher orders; ``order=k`` repeats a single name ``k`` times).
+
+    Undeclared names take their types from their letters unless the expression says
+    otherwise (``d.variables.types`` says which and why, ``d.warnings`` what is left
+    ambiguous); ``strict=True`` refuses undeclared names the expression does not
+    determine.
 
     >>> derivative("tr(A*X*B*X'*C)", "X").text
     "A'*C'*X*B' + C*A*X*B"
@@ -719,7 +764,7 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
     """
     options = _options(layout, symmetric_gradient)
     names = _wrt_names(wrt, order)
-    parsed = parse(expr, declare)
+    parsed = parse(expr, declare, strict=strict)
     check_defined(parsed.expr, parsed.sources, parsed.source)  # 1/(a-a): never a value
     wrt_variables = tuple(_variable(parsed, n) for n in names)
     rewrites: list[Rewrite] = []
@@ -729,7 +774,7 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
     tensors = [first]
     for v in wrt_variables[1:]:
         tensors.append(_finish(differentiate_tensor(tensors[-1], v), v, options))
-    variables = dict(parsed.variables)
+    variables = Variables(parsed.variables, parsed.typing.types, parsed.typing.warnings)
     for v in wrt_variables:
         variables.setdefault(str(v.attrs[0]), v)
     return Derivative(expr, parsed.expr, wrt_variables, variables, tuple(tensors), options,
@@ -737,13 +782,13 @@ def derivative(expr: str, wrt: str | Sequence[str], declare: Declarations = None
 
 
 @arg.entry_point(expr=arg.expression, wrt=arg.text, backend=arg.text, hessian=arg.flag,
-                 declare=arg.declarations)
+                 declare=arg.declarations, strict=arg.flag)
 def generate_module(expr: str, wrt: str, backend: str = "numpy", hessian: bool = False,
-                    declare: Declarations = None) -> str:
+                    declare: Declarations = None, *, strict: bool = False) -> str:
     """A standalone Python module for ``expr``: ``f``, ``grad`` and (``hessian=True``)
     ``hessian`` in ``backend``, with shape checks and a ``check_gradient`` helper
     (:func:`matdiff.compiled.module_source`)."""
-    g = derivative(expr, wrt, declare=declare)
+    g = derivative(expr, wrt, declare=declare, strict=strict)
     h = derivative(expr, [wrt, wrt], declare=declare) if hessian else None
     return module_source(g, h, backend)
 

@@ -25,6 +25,7 @@ from .. import api
 from .. import arguments as arg
 from ..errors import EvaluationError, OptionError
 from ..evaluate import dimension_sizes
+from ..parse import typed_kinds
 from ..printing import to_latex
 from ..properties import check_properties
 from .exact import exact_value
@@ -143,7 +144,8 @@ class Gradient:
 
 
 def gradient(expr: str, wrt: str | Sequence[str], declare: Declarations = None,
-             layout: str = "mixed", symmetric_gradient: str = "symmetrized") -> Gradient:
+             layout: str = "mixed", symmetric_gradient: str = "symmetrized", *,
+             strict: bool = False) -> Gradient:
     """The gradient of ``expr`` over the variables ``wrt`` (a list, or ``"x,y,z"``).
 
     >>> gradient("x^2 + y^2 + z^2 - 30", "x,y,z",
@@ -152,7 +154,8 @@ def gradient(expr: str, wrt: str | Sequence[str], declare: Declarations = None,
     """
     names = split_names(wrt)
     return Gradient(tuple(api.derivative(expr, n, declare=declare, layout=layout,
-                                         symmetric_gradient=symmetric_gradient)
+                                         symmetric_gradient=symmetric_gradient,
+                                         strict=strict)
                           for n in names))
 
 
@@ -169,7 +172,7 @@ def split_names(wrt: str | Sequence[str]) -> list[str]:
 def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
             declare: Sequence[str], layout: str = "mixed",
             symmetric_gradient: str = "symmetrized", order: int | None = None,
-            fmt: str = "text") -> tuple[str, str]:
+            fmt: str = "text", strict: bool = False) -> tuple[str, str]:
     """What ``matdiff diff ... --at ...`` prints: (stdout, stderr note).
 
     ``--wrt x,y,z`` (one option, commas) is the gradient over several variables;
@@ -182,14 +185,14 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
             raise OptionError(f"--at needs name=value items (x=1,y=-2,z=5), got {at!r}")
         at = named
     values = {k: checked_value(v, k) for k, v in (at or {}).items()}
-    decl = kind_declarations(values, declare)
+    decl = kind_declarations(values, declare, typed_kinds(expr, declare))
     several = any("," in w for w in wrt)
     if several and (len(wrt) > 1 or order is not None):
         raise OptionError("--wrt x,y,z gives the gradient over several variables; it "
                           "cannot be combined with another --wrt or --order")
     if several:
         g = gradient(expr, wrt[0], declare=decl, layout=layout,
-                     symmetric_gradient=symmetric_gradient)
+                     symmetric_gradient=symmetric_gradient, strict=strict)
         symbolic: dict[str, Callable[[], str]] = {
             "text": lambda: g.text, "latex": lambda: g.latex,
             "mathml": lambda: "\n".join(getattr(p, "mathml", p.latex) for p in g.parts)}
@@ -201,7 +204,7 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
         value = g.value_text(values) if values else None
     else:
         d = api.derivative(expr, list(wrt), declare=decl, layout=layout,
-                           symmetric_gradient=symmetric_gradient, order=order)
+                           symmetric_gradient=symmetric_gradient, order=order, strict=strict)
         symbolic = {"text": lambda: d.text, "latex": lambda: d.latex,
                     "mathml": lambda: getattr(d, "mathml", d.latex)}
         for backend in ("numpy", "jax", "torch"):
@@ -228,4 +231,11 @@ def diff_at(expr: str, wrt: Sequence[str], at: str | Mapping[str, Value] | None,
     out = symbolic[fmt]()
     if value is not None:
         out += f"\n{value}    (at {where})"
-    return out, note
+    return out, "\n".join([note, *_types_note(parts[0])])
+
+
+def _types_note(d: api.Derivative) -> list[str]:
+    """The stderr lines that say what each undeclared name is and why, and what the
+    expression leaves ambiguous (as ``matdiff diff`` without ``--at``)."""
+    line = d.describe_variables()
+    return ([f"variables: {line}"] if line else []) + [f"warning: {w}" for w in d.warnings]

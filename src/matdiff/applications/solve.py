@@ -277,13 +277,14 @@ def _affine_numerically(work: _Work) -> bool:
     return testing.relative_error(gm, (gu + gw) / 2, 1e-8) < 1e-7
 
 
-def solve(expr: str, wrt: str, declare: Declarations = None, seed: int = 0) -> Solution:
+def solve(expr: str, wrt: str, declare: Declarations = None, seed: int = 0, *,
+          strict: bool = False) -> Solution:
     """Set the gradient of the scalar ``expr`` by ``wrt`` to zero and solve when linear.
 
     >>> solve("norm2(X*w - y)^2", "w").equation
     "X'*X*w = X'*y"
     """
-    d = api.derivative(expr, wrt, declare=declare)
+    d = api.derivative(expr, wrt, declare=declare, strict=strict)
     if d.gradient is None:
         raise UnsupportedError(f"solve sets the gradient of a scalar function to zero; "
                                f"{expr.strip()} is a {d.function.shape.describe()}")

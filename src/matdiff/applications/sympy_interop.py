@@ -60,10 +60,11 @@ def _fn_name(name: str) -> str:
 
 # --- matdiff -> SymPy -----------------------------------------------------------------
 
-def to_sympy(expr: str, declare: Declarations = None) -> Any:
-    """The SymPy expression of ``expr`` (a ``MatrixExpr``, or a scalar ``Expr``)."""
+def to_sympy(expr: str, declare: Declarations = None, *, strict: bool = False) -> Any:
+    """The SymPy expression of ``expr`` (a ``MatrixExpr``, or a scalar ``Expr``);
+    ``strict``: refuse undeclared names the expression does not determine."""
     sp = _sympy()
-    node = parse(expr, declare).expr
+    node = parse(expr, declare, strict=strict).expr
     return _Converter(sp).convert(node)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -32,8 +32,8 @@ from .. import api
 from ..errors import MatdiffError, OptionError
 from ..evaluate import dimension_sizes, evaluate
 from ..ir.nodes import Node
-from ..parse import parse
-from ..parse.declarations import default_kind, read_declarations
+from ..parse import parse, typed_kinds
+from ..parse.declarations import read_declarations
 from ..parse.elaborate import FUNCTIONS
 from ..parse.reader import read_expression
 from ..properties import check_properties
@@ -229,13 +229,14 @@ def _split_equation(equation: str) -> tuple[str, str]:
     return lhs, (rhs if eq else "0")
 
 
-def _is_parameter(name: str) -> bool:
-    return default_kind(name) == "scalar"
+def _both_sides(lhs: str, rhs: str) -> str:
+    """The equation as one expression, for typing its names as the parser will."""
+    return f"({lhs}) - ({rhs})" if rhs.strip() != "0" else lhs
 
 
 def tangent(equation: str, at: str | Sequence[object] | Mapping[str, object],
-            declare: Declarations = None, coordinates: Sequence[str] | None = None
-            ) -> Tangent:
+            declare: Declarations = None, coordinates: Sequence[str] | None = None, *,
+            strict: bool = False) -> Tangent:
     """The tangent plane and normal line of the surface ``equation`` at a point.
 
     ``equation``: ``"x^2 + y^2 + z^2 = 30"``, ``"z = x^2 + y^2"``, ``"p'*p = 30"`` (no
@@ -257,13 +258,16 @@ def tangent(equation: str, at: str | Sequence[object] | Mapping[str, object],
                               f"{', '.join(names)})")
     elif positional:
         coords = sorted(n for n in names if n not in named)
-    else:
-        coords = sorted(n for n in names if not _is_parameter(n)) or sorted(names)
+    else:  # a..g and Greek names are parameters, unless the equation makes them vectors
+        typed = typed_kinds(_both_sides(lhs, rhs), declare)
+        coords = sorted(n for n in names if typed(n) != "scalar") or sorted(names)
     declared = {d.name: d.kind for d in read_declarations(declare, FUNCTIONS)}
-    vector = _vector_variable(coords, positional, named, declared)
+    vector = _vector_variable(coords, positional, named, declared,
+                              typed_kinds(_both_sides(lhs, rhs), declare))
     if vector is not None:
-        return _build(equation, lhs, rhs, [vector], positional, named, declare, vector)
-    return _build(equation, lhs, rhs, coords, positional, named, declare, None)
+        return _build(equation, lhs, rhs, [vector], positional, named, declare, vector,
+                      strict)
+    return _build(equation, lhs, rhs, coords, positional, named, declare, None, strict)
 
 
 def _read_at(at: str | Sequence[object] | Mapping[str, object]
@@ -281,19 +285,21 @@ def _read_at(at: str | Sequence[object] | Mapping[str, object]
 
 
 def _vector_variable(coords: list[str], positional: list[Value], named: dict[str, Value],
-                     declared: Mapping[str, str]) -> str | None:
+                     declared: Mapping[str, str], typed: Callable[[str], str | None]
+                     ) -> str | None:
     """The one vector variable the surface is written in, if it is (``p'*p = 30``)."""
     if len(coords) != 1:
         return None
     name = coords[0]
     if name in named:
         return name if np.ndim(np.asarray(named[name], dtype=object)) == 1 else None
-    kind = declared.get(name, default_kind(name))
+    kind = declared.get(name, typed(name))
     return name if kind == "vector" and len(positional) > 1 else None
 
 
 def _build(equation: str, lhs: str, rhs: str, coords: list[str], positional: list[Value],
-           named: dict[str, Value], declare: Declarations, vector: str | None) -> Tangent:
+           named: dict[str, Value], declare: Declarations, vector: str | None,
+           strict: bool = False) -> Tangent:
     values = dict(named)
     if vector is not None and vector not in values:
         values[vector] = np.asarray(positional, dtype=object) if all(
@@ -312,11 +318,12 @@ def _build(equation: str, lhs: str, rhs: str, coords: list[str], positional: lis
                           "x=1,y=-2,z=5)")
     values.update(zip(missing, positional, strict=True))
     decl = kind_declarations(values if graph is None else
-                             {**values, graph: Fraction(0)}, declare)
+                             {**values, graph: Fraction(0)}, declare,
+                             typed_kinds(_both_sides(lhs, rhs), declare))
     if vector is not None and not any(d.startswith(f"{vector}:") for d in decl):
         decl.append(f"{vector}: vector({np.size(np.asarray(values[vector], dtype=object))})")
-    left = parse(lhs, decl).expr
-    right = parse(rhs, decl).expr
+    left = parse(lhs, decl, strict=strict).expr
+    right = parse(rhs, decl, strict=strict).expr
     if graph is not None:
         values[graph] = node_value(right, values)
     order_names = coords

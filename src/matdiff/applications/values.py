@@ -22,7 +22,7 @@ import decimal
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -421,11 +421,13 @@ def declared_names(declare: Mapping[str, str] | Sequence[str] | str | None) -> s
 
 
 def kind_declarations(values: Mapping[str, object],
-                      declare: Mapping[str, str] | Sequence[str] | str | None
-                      ) -> list[str]:
+                      declare: Mapping[str, str] | Sequence[str] | str | None,
+                      typed: Callable[[str], str | None] = default_kind) -> list[str]:
     """The user's declarations plus ``name: kind`` for each undeclared name whose value's
-    kind differs from the name's default (``x=1`` makes ``x`` a scalar, as seed 000's
-    ``f(x, y, z)``).  The given values then decide the types the text leaves open."""
+    kind differs from the kind the parser gives it (``typed``: the letter, or
+    :func:`matdiff.parse.typed_kinds` of the expression; ``x=1`` makes ``x`` a scalar, as
+    seed 000's ``f(x, y, z)``).  The given values then decide the types the text leaves
+    open."""
     if isinstance(declare, Mapping):
         out = [f"{k}: {v}" for k, v in declare.items()]
     else:
@@ -434,7 +436,7 @@ def kind_declarations(values: Mapping[str, object],
     known = declared_names(declare)
     for name, value in values.items():
         kind = kind_of(value)
-        if name not in known and default_kind(name) != kind:
+        if name not in known and typed(name) != kind:
             out.append(f"{name}: {kind}")
     return out
 

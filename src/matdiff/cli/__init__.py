@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any, NoReturn
 
+from .. import api
 from ..errors import MatdiffError
 from ..spans import printable
 from . import codegen, diff, identity, serve, solve, tangent
@@ -75,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = next(
         m.run for m in COMMANDS if args.command == m.NAME)
     try:
-        return run(args)
+        with api.hints_for("cli"):  # messages say --declare "x: scalar"
+            return run(args)
     except MatdiffError as e:
         _error(e.render())
         return 2

@@ -25,13 +25,37 @@ def order(text: str) -> int:
     return int(t)
 
 
+def print_types(result: api.Derivative) -> None:
+    """On stderr: the type each undeclared variable was given and why, and the default
+    types the expression leaves ambiguous."""
+    line = result.describe_variables()
+    if line:
+        print(f"variables: {line}", file=sys.stderr)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
+def print_expression_types(expr: str, declare: list[str]) -> None:
+    """:func:`print_types` for an expression without its derivative (parsed only)."""
+    info = api.describe_expression(expr, declare)
+    line = ", ".join(f"{v.name} {v.kind} ({v.reason})" for v in info.variables
+                     if v.used and v.reason != "declared")
+    if line:
+        print(f"variables: {line}", file=sys.stderr)
+    for w in info.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``diff`` subcommand's parser."""
     d = sub.add_parser(
         NAME, help="differentiate an expression",
         description="Differentiate a matrix expression (scalar, vector or matrix valued) by "
                     "a scalar, vector or matrix variable, to any order. Default types by "
-                    "name: a-g scalars, h-z vectors, A-Z matrices; --declare overrides. "
+                    "name: a-g scalars, h-z vectors, A-Z matrices, unless the expression "
+                    "says otherwise (a transposed name is a vector; the types given and "
+                    "why are printed on stderr); --declare overrides, --strict refuses "
+                    "names the expression does not determine. "
                     "The result is printed in matrix form when one exists, else in index "
                     "(Einstein) notation with its Kronecker form when unambiguous; the "
                     "layout and shape are stated on stderr.",
@@ -50,6 +74,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="differentiate N times by the one --wrt variable (--order 2: Hessian)")
     d.add_argument("--declare", action="append", default=[], metavar="DECL",
                    help='a declaration such as "A: matrix(m,n) symmetric" (repeatable)')
+    d.add_argument("--strict", action="store_true",
+                   help="refuse undeclared names whose type the expression does not "
+                        "determine (instead of taking it from the letter)")
     d.add_argument("--layout", choices=api.LAYOUTS, default="mixed",
                    help="mixed (default; the gradient has the variable's shape), numerator "
                         "or denominator")
@@ -87,13 +114,15 @@ def run(args: argparse.Namespace) -> int:
                               "them as separate commands")
         from ..applications import point  # the value at a point (issue 8)
         out, note = point.diff_at(args.expr, args.wrt, args.at, args.declare, args.layout,
-                                  args.symmetric_gradient, args.order, args.format)
+                                  args.symmetric_gradient, args.order, args.format,
+                                  args.strict)
         print(out)
         if note and args.format == "text":
             print(note, file=sys.stderr)
         return 0
     result = api.derivative(args.expr, args.wrt, declare=args.declare, layout=args.layout,
-                            symmetric_gradient=args.symmetric_gradient, order=args.order)
+                            symmetric_gradient=args.symmetric_gradient, order=args.order,
+                            strict=args.strict)
     check = result.check() if args.check else None
     steps = None
     if args.steps or args.method is not None or args.lang is not None:
@@ -122,4 +151,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"{out}    ({check})" if check is not None else out)
         if args.format == "text":
             print(f"({result.describe()})", file=sys.stderr)
+            print_types(result)
     return 0 if check is None or check.ok else 1

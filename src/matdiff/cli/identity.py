@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("rhs", metavar="RHS", help="the right side, e.g. \"tr(C*A*B)\"")
     p.add_argument("--declare", action="append", default=[], metavar="DECL",
                    help='a declaration such as "S: matrix(n,n) symmetric" (repeatable)')
+    p.add_argument("--strict", action="store_true",
+                   help="refuse undeclared names whose type the expression does not "
+                        "determine (instead of taking it from the letter)")
 
 
 def _array(a: object) -> str:
@@ -41,7 +44,7 @@ def _array(a: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the verdict; 0 if the identity holds, 1 if not."""
-    r = explain.identity(args.lhs, args.rhs, declare=args.declare)
+    r = explain.identity(args.lhs, args.rhs, declare=args.declare, strict=args.strict)
     if r.holds:
         how = ("proved by the rewrite rules" if r.proved
                else "no rewrite proof found; checked numerically only")

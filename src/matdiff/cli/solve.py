@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="the variable to solve for")
     s.add_argument("--declare", action="append", default=[], metavar="DECL",
                    help='a declaration such as "X: matrix(m,n)" (repeatable)')
+    s.add_argument("--strict", action="store_true",
+                   help="refuse undeclared names whose type the expression does not "
+                        "determine (instead of taking it from the letter)")
     s.add_argument("--steps", action="store_true",
                    help="also print the derivation: the derivative's steps, then the solve")
     s.add_argument("--lang", choices=("en", "zh"), default="en",
@@ -36,7 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the stationary condition and the solution (and the steps)."""
-    result = solve(args.expr, args.wrt, declare=args.declare)
+    result = solve(args.expr, args.wrt, declare=args.declare, strict=args.strict)
     print(result.text)
     if args.steps:
         print()

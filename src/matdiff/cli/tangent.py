@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="the coordinates, in order (default: alphabetical)")
     t.add_argument("--declare", action="append", default=[], metavar="DECL",
                    help='a declaration such as "p: vector(3)" (repeatable)')
+    t.add_argument("--strict", action="store_true",
+                   help="refuse undeclared names whose type the expression does not "
+                        "determine (instead of taking it from the letter)")
     t.add_argument("--plot", default=None, metavar="OUT.png",
                    help="also draw the surface near the point with the plane and the normal")
 
@@ -44,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         check_plot_path(args.plot)  # before any work: nothing is printed for a bad path
     coords = None if args.vars is None else [v.strip() for v in args.vars.split(",")]
-    result = tangent(args.equation, args.at, declare=args.declare, coordinates=coords)
+    result = tangent(args.equation, args.at, declare=args.declare, coordinates=coords,
+                     strict=args.strict)
     if args.plot is not None:
         result.plot(args.plot)  # written before anything is printed: all or nothing
     print(result.text)

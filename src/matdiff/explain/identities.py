@@ -136,9 +136,11 @@ _BY_NAME = {r.name: r for r in IDENTITIES.rules}
 
 # --- the check --------------------------------------------------------------------------------
 
-def _sides(lhs: str, rhs: str, declare: Declarations) -> tuple[Parsed, Node, Node]:
+def _sides(lhs: str, rhs: str, declare: Declarations,
+           strict: bool = False) -> tuple[Parsed, Node, Node]:
     """Both sides, read together so that their dimensions are unified."""
-    left, right = parse(lhs, declare), parse(rhs, declare)  # errors point into each side
+    left = parse(lhs, declare, strict=strict)  # errors point into each side
+    right = parse(rhs, declare, strict=strict)
     for side in (left, right):  # (a-a)/(a-a) is no identity's side: it has no value
         check_defined(side.expr, side.sources, side.source)
     if left.expr.shape.kind != right.expr.shape.kind:  # a scalar would be broadcast
@@ -163,9 +165,10 @@ def _sides(lhs: str, rhs: str, declare: Declarations) -> tuple[Parsed, Node, Nod
 
 
 def identity(lhs: str, rhs: str, declare: Declarations = None, seed: int = 0,
-             points: int = POINTS) -> IdentityResult:
-    """Whether ``lhs = rhs`` for all values of the variables (where both are defined)."""
-    both, left, right = _sides(lhs, rhs, declare)
+             points: int = POINTS, *, strict: bool = False) -> IdentityResult:
+    """Whether ``lhs = rhs`` for all values of the variables (where both are defined);
+    ``strict``: refuse undeclared names that the two sides do not determine."""
+    both, left, right = _sides(lhs, rhs, declare, strict)
     record: list[Rewrite] = []
     difference = IDENTITIES.simplify(b.add(left, b.neg(right)), record=record)
     proved = b.is_zero(difference)

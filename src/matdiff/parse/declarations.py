@@ -12,7 +12,8 @@ A declaration is ``"NAME: TYPE PROPS..."`` (list form) or ``{"NAME": "TYPE PROPS
 
 Default kinds, as matrixcalculus.org: ``a``..``g`` scalars, ``h``..``z`` vectors,
 ``A``..``Z`` matrices; Greek letter names are scalars; a name starting with ``_`` has no
-default and must be declared.
+default and must be declared.  Where the expression gives evidence, it beats the letter
+(:mod:`.name_types`).
 
 Declarations are read with the ``decl`` start rule of grammar.lark; the words after the
 colon are plain names there and are interpreted here, so a misspelt word is reported
@@ -23,7 +24,9 @@ into the declaration's own text.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Collection, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,6 +64,22 @@ def default_kind(name: str) -> DeclKind | None:
     if "A" <= first <= "Z":
         return "matrix"
     return None
+
+
+HINT_STYLES = ("python", "cli", "web")
+hint_style: ContextVar[str] = ContextVar("matdiff_hint_style", default="python")
+"""How messages write a declaration the user could add: ``declare=[...]`` (Python),
+``--declare "..."`` (the command line) or the web page's variable table."""
+
+
+def declare_hint(declarations: Sequence[str]) -> str:
+    """``declarations`` (``["x: scalar", "y: scalar"]``) as the front end takes them."""
+    style = hint_style.get()
+    if style == "cli":
+        return " ".join(f'--declare "{d}"' for d in declarations)
+    if style == "web":
+        return f"set {', '.join(declarations)} in the variables table"
+    return f"declare={json.dumps(list(declarations))}"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -58,7 +58,7 @@ from ..shapes import (
 from ..spans import Span
 from . import matrix_calls, reductions
 from .accumulate import Accumulator
-from .declarations import GREEK, Declaration, default_kind
+from .declarations import GREEK, Declaration, DeclKind, default_kind
 from .syntax import Call, Chain, Expr, Name, Neg, Num, Power, Transpose, Where
 from .syntax_tools import (
     CARET_T_NOTE,
@@ -130,11 +130,15 @@ class Elaborator:
         self.pending: set[str] = set()  # names of a where list not yet defined
         self.caret_t = False  # X^T is the transpose (syntax_tools.caret_transpose)
         self.notes: list[str] = []  # readings the result must state
+        # the declarations that would remove a shape error at a span (parse sets it)
+        self.type_hint: Callable[[Span], str] = lambda span: ""
 
     # --- variables ---------------------------------------------------------------
 
-    def prepare(self, expr: Expr) -> None:
-        """Give every variable its shape, creating unknowns in the order of the names."""
+    def prepare(self, expr: Expr,
+                kind_of: Callable[[str], DeclKind | None] = default_kind) -> None:
+        """Give every variable its shape, creating unknowns in the order of the names;
+        an undeclared name has the kind ``kind_of`` gives (:mod:`.name_types`)."""
         self.caret_t = caret_transpose(expr, self.declarations)
         if self.caret_t:
             self.notes.append(CARET_T_NOTE)
@@ -148,7 +152,7 @@ class Elaborator:
             if d is not None:
                 self.shapes[name] = self._declared_shape(d)
                 self.properties[name] = d.props
-            elif (kind := default_kind(name)) is not None:
+            elif (kind := kind_of(name)) is not None:
                 self.shapes[name] = self._new_shape(name, kind)
                 self.properties[name] = frozenset()
 
@@ -371,9 +375,11 @@ class Elaborator:
             extra = ""
             if bs.kind == "vector" and integer_literal(e.exponent) == 2:
                 extra = f", for the squared norm {suggest_norm(self.text, e)}"
+            declare = self.type_hint(e.span)  # a letter default first: x^2 with x scalar
             raise ShapeError(
                 f"^ is the power of a scalar or of a square matrix, but the base is a "
-                f"{self._show(bs)}; {elementwise}{extra}", e.span, self.text)
+                f"{self._show(bs)}; {declare + '; ' if declare else ''}{elementwise}{extra}",
+                e.span, self.text)
         k = integer_literal(e.exponent)
         if k is None:
             raise ParseError(

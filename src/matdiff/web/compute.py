@@ -85,11 +85,13 @@ def _declarations(payload: dict[str, Any]) -> list[str] | dict[str, str]:
 def variables(payload: dict[str, Any]) -> Answer:
     """The variables of an expression with their inferred type, dimensions and
     properties (declared ones included), and the expression's own shape."""
-    info = api.describe_expression(payload["expression"], _declarations(payload))
+    with api.hints_for("web"):
+        info = api.describe_expression(payload["expression"], _declarations(payload))
     rows = [{"name": v.name, "type": v.kind, "dims": list(v.dims),
-             "properties": list(v.properties), "used": v.used} for v in info.variables]
+             "properties": list(v.properties), "used": v.used, "reason": v.reason}
+            for v in info.variables]
     return 200, {"expression": info.source, "kind": info.kind, "shape": list(info.shape),
-                 "variables": rows}
+                 "variables": rows, "warnings": list(info.warnings)}
 
 
 def _steps(d: api.Derivative, method: str, lang: str) -> dict[str, Any]:
@@ -101,11 +103,14 @@ def _steps(d: api.Derivative, method: str, lang: str) -> dict[str, Any]:
 
 def derivative(payload: dict[str, Any]) -> Answer:
     """Everything the page shows for one derivative (see ``DerivativeRequest``)."""
-    d = api.derivative(payload["expression"], payload["wrt"],
-                       declare=_declarations(payload),
-                       layout=payload.get("layout", "mixed"),
-                       symmetric_gradient=payload.get("symmetric_gradient", "symmetrized"),
-                       order=payload.get("order"))
+    with api.hints_for("web"):
+        d = api.derivative(payload["expression"], payload["wrt"],
+                           declare=_declarations(payload),
+                           layout=payload.get("layout", "mixed"),
+                           symmetric_gradient=payload.get("symmetric_gradient",
+                                                          "symmetrized"),
+                           order=payload.get("order"))
+        warnings = list(d.warnings)
     unavailable: dict[str, Any] = {}
     code = {backend: _optional(backend, unavailable, functools.partial(d.code, backend))
             for backend in BACKENDS}
@@ -119,6 +124,8 @@ def derivative(payload: dict[str, Any]) -> Answer:
         "shape": [str(s) for s in d.shape],
         "description": d.describe(),
         "expansions": list(d.expansions),
+        "variables": d.variable_types(),
+        "warnings": warnings,
         "matrix_form": d.result is not None,
         "text": d.text,
         "latex": d.latex,

@@ -188,6 +188,9 @@ function showResult(r) {
   $("unavailable").textContent = notes.join("\n");
   $("unavailable").hidden = !notes.length;
   $("describe").textContent = r.description;
+  const warnings = (r.warnings || []).map((w) => `warning: ${w}`);
+  $("type-warnings").textContent = warnings.join("\n");
+  $("type-warnings").hidden = !warnings.length;
 
   const list = $("steps-list");
   list.innerHTML = "";

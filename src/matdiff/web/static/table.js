@@ -79,6 +79,12 @@ function renderTable() {
       changed();
     });
     typeCell.append(type);
+    if (v.reason && v.reason !== "declared" && !state.edits[v.name]) {
+      const why = document.createElement("small");  // why the parser gave this type
+      why.className = "why";
+      why.textContent = v.reason;
+      typeCell.append(" ", why);
+    }
 
     const dimsCell = document.createElement("td");
     const dims = document.createElement("input");
