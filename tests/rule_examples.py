@@ -191,3 +191,11 @@ EXAMPLES.update({
     "power-expand": b.power(b.expand(_q, _NM), b.fill(2, _NM)),
     **{f"{f}-expand": F(f, b.expand(_q, _NM)) for f in ELEMENTWISE_FUNCTIONS},
 })
+
+# vec and reshape undo each other (simplify/vectorize.py)
+EXAMPLES.update({
+    # built with make: the builders fold these already, the rules catch what other
+    # rewrites bring into this form (reshape(vec(-A) + vec(A)) distributed)
+    "reshape-of-vec": make("reshape", (make("vec", (_M,)),), (m, n)),
+    "vec-of-reshape": make("vec", (make("reshape", (b.vec(_M),), (n, m)),)),
+})

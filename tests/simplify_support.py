@@ -152,6 +152,12 @@ class Evaluator:
                 return np.diag(v[0].ravel())
             if op == "diagv":
                 return np.diag(v[0]).reshape(-1, 1)
+            if op == "vec":  # column-major, as MATLAB and the Cookbook stack columns
+                return v[0].reshape(-1, 1, order="F")
+            if op == "reshape":
+                return v[0].reshape(-1, order="F").reshape(_dims(e.shape), order="F")
+            if op == "kron":
+                return np.kron(v[0], v[1])
             if op in ("logsumexp", "softmax"):  # axis None: every entry of a 2-D value
                 axis = {0: None, 1: 0, 2: 1}[e.attrs[0]]
                 top = np.max(v[0], axis=axis, keepdims=True)

@@ -352,7 +352,7 @@ def test_generator_covers_the_whole_op_table() -> None:
     declared: set[str] = set()
     texts: list[str] = []
 
-    @settings(max_examples=1000, derandomize=True, deadline=None, database=None,
+    @settings(max_examples=1600, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(expressions(extended=True))
     def collect(drawn: tuple[str, tuple[str, ...], Kind]) -> None:

@@ -164,7 +164,7 @@ def where_form(root: Node, taken: set[str]) -> WhereForm:
         definitions.append((p_name, normalized[0]))
         root = normalized[1]
     chosen: list[Node] = []
-    for node in shared_subexpressions([root], lambda n: n.size >= 3 or n.op in NAMED_FUNCTIONS):
+    for node in shared_subexpressions([root], lambda n: n.size >= 3 or n.op == "softmax"):
         ancestor = _common_ancestor(root, node)
         if node.op in NAMED_FUNCTIONS:
             pick = node  # s = sigmoid(X*w): the quantity itself, as textbooks name it

@@ -151,14 +151,21 @@ def ones_reduction(factors: list[Node]) -> tuple[list[Node], Node, int, list[Nod
     for i, f in enumerate(arrays):
         if _is_ones(f, "vector") and i > 0:
             start = next((k for k in range(i) if arrays[k].shape.rows is not None), None)
-            if start is not None:
+            if start is not None and not _constant(arrays[start:i]):
                 return arrays[:start], b.mul(*arrays[start:i]), 2, arrays[i + 1:]
         if _is_ones(f, "row") and i < len(arrays) - 1:
             end = next((j for j in range(len(arrays), i + 1, -1)
                         if arrays[j - 1].shape.cols is not None), None)
-            if end is not None:
+            if end is not None and not _constant(arrays[i + 1:end]):
                 return arrays[:i], b.mul(*arrays[i + 1:end]), 1, arrays[end:]
     return None
+
+
+def _constant(run: list[Node]) -> bool:
+    """A run of constants (``vector(1)'*matrix(1)``) stays a product: as ``sum(matrix(1),
+    1)`` its size would be lost to the printed text (the sizes of constants are decided
+    on products, :mod:`..printing.sizes`)."""
+    return all(f.op in ("fill", "eye", "broadcast") for f in run)
 
 
 _ELEMENTWISE_OPS = frozenset({"hadamard", "ediv", "power", "add"})

@@ -90,8 +90,10 @@ class Walker:
     the default scalars not yet promoted), counting kind conflicts (``errors``) and
     collecting evidence (``candidates``), ambiguous uses and scale-only uses."""
 
-    def __init__(self, text: str, kinds: Mapping[str, K], soft: set[str]):
+    def __init__(self, text: str, kinds: Mapping[str, K], soft: set[str],
+                 caret: bool = False):
         self.text = text
+        self.caret = caret  # X^T is the transpose (syntax_tools.caret_transpose)
         self.kinds = dict(kinds)
         self.soft = soft
         self.errors = 0
@@ -108,7 +110,7 @@ class Walker:
     def errors_with(self, change: Mapping[str, K]) -> int:
         """The number of kind conflicts with ``change`` applied to this typing."""
         assert self.root is not None
-        w = Walker(self.text, {**self.kinds, **change}, set())
+        w = Walker(self.text, {**self.kinds, **change}, set(), self.caret)
         w.kind(self.root)
         return w.errors
 
@@ -143,8 +145,10 @@ class Walker:
             return self._name(e)
         if isinstance(e, Neg):
             return self._kind(e.operand)
-        if isinstance(e, Transpose):
-            inner = e.operand
+        if isinstance(e, Transpose) or (
+                self.caret and isinstance(e, Power) and not e.elementwise
+                and isinstance(e.exponent, Name) and e.exponent.name == "T"):
+            inner = e.operand if isinstance(e, Transpose) else e.base
             if isinstance(inner, Name) and inner.name in self.soft:
                 self.candidates.append((inner.name, f"transposed: {self._src(e)}"))
             return _T[self._kind(inner)[0]], ()

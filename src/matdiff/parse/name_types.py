@@ -49,6 +49,7 @@ from ..ir.nodes import Node
 from .declarations import GREEK, Declaration, DeclKind, declare_hint, default_kind
 from .kind_walk import K, Walker
 from .syntax import Expr
+from .syntax_tools import caret_transpose
 
 _DECL: dict[str, DeclKind] = {"S": "scalar", "C": "vector", "M": "matrix"}
 _OF: dict[DeclKind, K] = {"scalar": "S", "vector": "C", "matrix": "M"}
@@ -137,7 +138,7 @@ class Typing:
                         f" it is {use}, but as a vector it does not fit the expression",
                 f"{t.name}: vector"))
         kinds = {n: _OF[t.kind] for n, t in types.items()}
-        w = Walker(self._walk.text, kinds, set())
+        w = Walker(self._walk.text, kinds, set(), self._walk.caret)
         assert self._walk.root is not None
         w.kind(self._walk.root)
         return Typing(types, tuple(warnings), w)
@@ -238,7 +239,7 @@ def infer(expr: Expr, declarations: Mapping[str, Declaration], names: set[str],
     undecided: dict[str, str] = {}  # left to the letter when the budget ran out
     trials = 0
     while True:
-        w = Walker(text, kinds, soft)
+        w = Walker(text, kinds, soft, caret_transpose(expr, declarations))
         w.kind(expr)
         base = w.errors
         found: dict[str, str] = {}  # the first reason of each name, in text order

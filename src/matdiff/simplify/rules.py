@@ -22,6 +22,7 @@ from . import logistic as lg
 from . import presentation as p
 from . import reductions as rd
 from . import structural as s
+from . import vectorize as vz
 from .numeric import EXACT_FUNCTIONS
 from .rule import Rule, pattern_rule, procedure_rule
 
@@ -351,9 +352,18 @@ _EXPAND: list[Rule] = [
     for f in ELEMENTWISE_FUNCTIONS
 ]
 
+# kron, vec, reshape: vec and MATLAB's column-major reshape are inverses
+_VEC_COOKBOOK = "The Matrix Cookbook, sec. 10.2.2 (vec stacks the columns)"
+_VEC: list[Rule] = [
+    procedure_rule("reshape-of-vec", "reshape", vz.reshape_of_vec,
+                   "reshape(vec(U), rows(U), cols(U)) = U", _VEC_COOKBOOK),
+    procedure_rule("vec-of-reshape", "vec", vz.vec_of_reshape,
+                   "vec(reshape(u, m, n)) = u for a column u", _VEC_COOKBOOK),
+]
+
 RULES: tuple[Rule, ...] = (
     *_TRANSPOSE, *_INVERSE, *_REDUCTIONS, *_MUL, *_ADD, *_ELEMENTWISE, *_POWERS, *_FOLDS,
-    *_LOGISTIC, *_SOFTMAX, *_EXPAND)
+    *_LOGISTIC, *_SOFTMAX, *_EXPAND, *_VEC)
 """All rules; rows of one op are tried in this order."""
 
 assert len({r.name for r in RULES}) == len(RULES), "duplicate rule name"
