@@ -3,8 +3,9 @@
 Over the corpora ``tests/corpus/cookbook.toml`` and ``tests/corpus/practitioner.toml``
 (every case with a ``textbook`` field; ``--corpus FILE``, repeatable, for others),
 compute ``matdiff.derivative(expr, wrt, declare=..., symmetric_gradient=...)`` and compare
-the number of operations in its result (``d.result``) with the number in the textbook
-form, parsed with the case's declarations at the result's shape and *not* simplified.
+the number of operations in its printed result (``d.text``, read back with the types its
+undeclared names were given) with the number in the textbook form, both parsed with the
+case's declarations at the result's shape and *not* simplified.
 
 The measure, :func:`count_ops`, counts the operations a reader sees on the expression
 tree (leaves — variables, numbers, ``eye``, ``vector(c)``/``matrix(c)`` — count 0):
@@ -212,7 +213,10 @@ def measure(case: dict[str, Any]) -> Row:
     seconds = time.perf_counter() - start
     if result is None or where is None:
         raise ValueError(f"{case['id']}: no matrix form, but the corpus gives a textbook one")
-    ours = count_ops(where.main) + sum(count_ops(node) for _, node in where.definitions)
+    # Both sides are measured the same way, on the text a reader sees: matdiff's printed
+    # form read back (with the types its undeclared names were given) and the textbook's.
+    declare = list(case.get("declare") or [])
+    ours = textbook_count(text, [*declare, *d.variables.declarations()], result.shape)
     theirs = textbook_count(case["textbook"], case.get("declare"), result.shape)
     return Row(case["id"], ours, theirs, ratio(ours, theirs), text, case["textbook"],
                seconds)

@@ -199,3 +199,10 @@ EXAMPLES.update({
     "reshape-of-vec": make("reshape", (make("vec", (_M,)),), (m, n)),
     "vec-of-reshape": make("vec", (make("reshape", (b.vec(_M),), (n, m)),)),
 })
+
+# the transpose taken out of an elementwise function's argument (simplify/presentation.py)
+# (a compound of transposes, entries (P'.^2 + P')/2 in (0.05, 0.86): inside every
+# function's domain; a transposed vector is the canonical pass's f(x') = f(x)' already)
+_PT = T(P_POS)
+EXAMPLES.update({f"present-transpose-of-{f}": F(f, b.mul(b.const(Fraction(1, 2)), b.add(
+    b.hadamard(_PT, _PT), _PT))) for f in ELEMENTWISE_FUNCTIONS})

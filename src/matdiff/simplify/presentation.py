@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..ir import Node
 from ..ir import build as b
+from ..ir.reductions import untranspose
 
 _MIN_SAVING = 2
 
@@ -92,3 +93,19 @@ def sum_order(node: Node) -> Node | None:
             args[i], args[j] = args[j], args[i]
             return b.add(*args)
     return None
+
+
+def transpose_out_of_function(node: Node) -> Node | None:
+    """``f(X'*W' + b') = f(W*X + b)'`` for an elementwise ``f`` when the transpose taken
+    out of the argument removes more than the one it adds (``f(U)' = f(U')``, entry by
+    entry): the textbook writes ``tanh(X*W1)'``, and the same ``f(W*X + b)`` elsewhere in
+    the result is then one part a ``where`` list can name (``(V*H - Y)*H'``).  A
+    transposed compound argument comes out too (``f((W*X + b)') = f(W*X + b)'``); a
+    transposed leaf stays (``exp(x')``)."""
+    (arg,) = node.args
+    if arg.op == "transpose" and not arg.args[0].is_leaf:
+        return b.transpose(b.apply(node.op, arg.args[0]))  # f((W*X + b)') = f(W*X + b)'
+    inner = untranspose(arg)
+    if inner is None or _transposes(inner) + 1 >= _transposes(arg):
+        return None
+    return b.transpose(b.apply(node.op, inner))

@@ -378,6 +378,10 @@ PRESENTATION_RULES: tuple[Rule, ...] = (
     procedure_rule("present-transpose-of-sum", "add", p.transpose_out_of_sum,
                    "A'*B' + C' = (B*A + C)' when two or more transposes go",
                    "Matrix Cookbook (eq. 4); the form of eq. 107, 122"),
+    *(procedure_rule(f"present-transpose-of-{f}", f, p.transpose_out_of_function,
+                     f"{f}(X'*W' + b') = {f}(W*X + b)' (elementwise: f(U') = f(U)')",
+                     "matdiff presentation; Matrix Cookbook (eq. 4)")
+      for f in ELEMENTWISE_FUNCTIONS),
 )
 """The last pass (:func:`~matdiff.simplify.engine.present`): the canonical form as a
 textbook prints it.  Run after ``RULES``, never mixed with them (they undo
