@@ -278,3 +278,18 @@ def test_mathml_forms() -> None:
     assert "<mo>⊗</mo>" in d.mathml
     p = matdiff.derivative("tr(pinv(X)*A)", "X")
     assert "<msup><mi>X</mi><mo>+</mo></msup>" in p.mathml
+
+
+def test_torch_kron_of_a_transposed_operand() -> None:
+    """The campaign's crash: torch.kron takes views, which fails on the transposed
+    operand (P'*P) the derivative's code passes it; compiled torch agrees with NumPy."""
+    import torch
+
+    d = matdiff.derivative("(sum(kron(adj(X), (P'*P))) ./ (2*(1 + z.^2)))", ["z"],
+                           declare=["z: vector(3)", "X: matrix(2, 2)",
+                                    "P: matrix(3, 2) positive"])
+    rng = np.random.default_rng(65535)
+    env = {"z": rng.standard_normal(3), "X": rng.standard_normal((2, 2)),
+           "P": rng.uniform(0.1, 1.0, (3, 2))}
+    got = d.compile("torch")(**{k: torch.tensor(v) for k, v in env.items()})
+    assert np.allclose(np.asarray(got), d.compile("numpy")(**env), rtol=1e-10)

@@ -131,6 +131,9 @@ TORCH = Backend(
         # sigmoid: torch's own, exact and overflow-free (softplus is logaddexp(0, u):
         # torch.nn.functional.softplus returns u itself above a threshold)
         "sigmoid": "torch.sigmoid({0})",
+        # kron: torch.kron takes views of its operands, which fails on a transposed
+        # (non-contiguous) one inside the Hessian's products
+        "kron": "torch.kron(({0}).contiguous(), ({1}).contiguous())",
         # reduce: torch's own stable logsumexp and softmax
         "logsumexp": "torch.logsumexp({0}, {1})",
         "logsumexp_all": "torch.logsumexp(({0}).reshape(-1), 0)",
