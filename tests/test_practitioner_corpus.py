@@ -172,7 +172,6 @@ LONGER_THAN_TEXTBOOK = frozenset({
     "pr-attention-K",
     "pr-attention-squared-error-Q",
     "pr-logsumexp-columns-gradient",  # softmax(X, 1).*(1*v') is not softmax(X, 1)*diag(v)
-    "pr-glm-bernoulli-bias-b",  # sum(U', 2) is not printed as sum(U, 1)'
 })
 
 

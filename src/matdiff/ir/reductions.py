@@ -185,6 +185,8 @@ def untranspose(node: Node) -> Node | None:
         return b.fill(node.attrs[0], node.shape.T)
     if op == "broadcast":
         return b.broadcast(node.args[0], node.shape.T)
+    if op == "expand":  # (b*1')' = 1*b': the expanded vector goes along, transposed
+        return b.expand(b.transpose(node.args[0]), node.shape.T)
     if op == "mul":  # (s*A*B)' = s*B'*A': scalars first, the rest reversed
         scalars = [a for a in node.args if a.shape.is_scalar]
         parts = [untranspose(a) for a in reversed(node.args) if not a.shape.is_scalar]
