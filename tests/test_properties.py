@@ -395,7 +395,7 @@ def test_issue13_generator_text_reads_in_the_oracle(monkeypatch: pytest.MonkeyPa
     texts: list[str] = []
     finite = [0, 0]
 
-    @settings(max_examples=500, derandomize=True, deadline=None, database=None,
+    @settings(max_examples=1200, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(expressions(extended=True, issue13=True), st.integers(0, 2**16))
     def collect(drawn: tuple[str, tuple[str, ...], Kind], seed: int) -> None:
