@@ -8,26 +8,16 @@ import importlib.util
 import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from corpus_support import textbook_length
 
 from matdiff.parse import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load() -> ModuleType:
-    path = ROOT / "benchmarks" / "textbook_length.py"
-    spec = importlib.util.spec_from_file_location("textbook_length", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-tl = _load()
+tl = textbook_length()
 
 
 @pytest.mark.parametrize(("text", "count"), [

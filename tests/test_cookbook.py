@@ -18,13 +18,13 @@ inside their section's range, and a ``textbook`` form exactly where a matrix for
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from corpus_support import load_corpus
 
 import matdiff
 from matdiff.evaluate import evaluate
@@ -61,13 +61,7 @@ COOKBOOK_SOURCE = re.compile(r"Matrix Cookbook eqs?\. \((?P<eq>\d+)\)")
 TEXTBOOK_SEEDS = (11, 12)  # two points each, independent of check()'s seed 0
 
 
-def _load() -> list[dict[str, Any]]:
-    with CORPUS.open("rb") as f:
-        cases: list[dict[str, Any]] = tomllib.load(f)["case"]
-    return cases
-
-
-CASES = _load()
+CASES = load_corpus(CORPUS)
 BY_ID = {c["id"]: c for c in CASES}
 IDS = [c["id"] for c in CASES]
 TEXTBOOK_IDS = [c["id"] for c in CASES if "textbook" in c]

@@ -16,18 +16,15 @@ prints it.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-import tomllib
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import oracle
 import oracle_points
 import pytest
+from corpus_support import load_corpus, textbook_length
 
 import matdiff
 from matdiff.errors import MatdiffError, UnsupportedError
@@ -50,13 +47,7 @@ NAMED_SOURCES = ("Bishop", "Murphy", "Goodfellow", "Hastie", "Vaswani", "Ba, Kir
                  "Zhang", "Shalev-Shwartz", "Van Loan", "Gupta", "Golub", "Matrix Cookbook")
 
 
-def _load() -> list[dict[str, Any]]:
-    with CORPUS.open("rb") as f:
-        cases: list[dict[str, Any]] = tomllib.load(f)["case"]
-    return cases
-
-
-CASES = _load()
+CASES = load_corpus(CORPUS)
 BY_ID = {c["id"]: c for c in CASES}
 IDS = [c["id"] for c in CASES]
 
@@ -141,16 +132,6 @@ def test_a_wrong_textbook_form_is_caught() -> None:
 
 # --- 2. matdiff's side: right, and no longer than the textbook ----------------------------
 
-def _benchmark() -> ModuleType:
-    path = ROOT / "benchmarks" / "textbook_length.py"
-    spec = importlib.util.spec_from_file_location("textbook_length", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 def _not_yet(err: MatdiffError) -> bool:
     """matdiff does not know a function of the case yet, or says it does not support
     it: the only reasons to skip."""
@@ -192,7 +173,7 @@ def test_matdiff_is_right_and_no_longer_than_the_textbook(case_id: str) -> None:
         got = np.asarray(d.evaluate({k: v for k, v in point.items()
                                      if k in d.variables}), dtype=float)
         assert _close(got, want), f"matdiff: {d.text}\n  differs from the oracle"
-    row = _benchmark().measure(case)
+    row = textbook_length().measure(case)
     if case_id in LONGER_THAN_TEXTBOOK:  # right, but longer: the list shrinks, never grows
         assert row.matdiff_ops > row.textbook_ops, (
             f"{case_id} is no longer than the textbook now: remove it from "
