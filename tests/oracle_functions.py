@@ -60,7 +60,7 @@ def reduce_all(name: str, v: Tensor) -> Tensor:
                                       "softmax(X, 1) or softmax(X, 2)")
         return torch.softmax(v.reshape(-1), 0).reshape(v.shape)
     if name == "vec":
-        return v if v.dim() == 0 else v.T.reshape(-1, 1)
+        return v if v.dim() == 0 else v.T.contiguous().reshape(-1, 1)
     if name == "pinv":
         if v.dim() == 0:
             return 1 / v
@@ -100,8 +100,11 @@ def kron(a: Tensor, b: Tensor) -> Tensor:
     """The Kronecker product; a scalar factor scales."""
     if a.dim() == 0 or b.dim() == 0:
         return a * b
-    # contiguous: torch.kron views its operands (a transposed one fails under jacrev)
-    return _scalar_if_1x1(torch.kron(a.contiguous(), b.contiguous()))
+    # By its definition, (A kron B)[i*p + k, j*q + l] = A[i, j]*B[k, l], with reshape (not
+    # torch.kron, which views its operands: a transposed one fails under nested jacrev).
+    (m, n), (p, q) = a.shape, b.shape
+    blocks = a[:, None, :, None] * b[None, :, None, :]
+    return _scalar_if_1x1(blocks.reshape(m * p, n * q))
 
 
 ALIASES = {"trace": "tr"}
